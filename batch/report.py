@@ -20,7 +20,7 @@ class ResultLine:
     outcome: Outcome
     detail: str
     next_step: str
-    attempts: int  # requests of the link flow tried over all runs (0: nothing sent)
+    attempts: int  # times the link flow was tried for this row, over all runs (0: nothing sent)
     runs: int  # runs that sent this row
     finished_at: datetime | None  # UTC
     run_id: str  # the run that decided the outcome
