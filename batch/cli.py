@@ -1,0 +1,209 @@
+"""The ``pacer-link`` command: a thin shell over ``batch.run.run_job`` and friends.
+
+It parses arguments, shows progress, asks before production, and turns every error into
+one line and an exit code (0 done, 1 some rows need attention, 2 nothing was sent,
+130 interrupted). Tracebacks never reach the terminal: they go, scrubbed, to the log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import click
+
+from batch import logs
+from batch.console import RunDisplay, print_check, print_summary
+from batch.journal import JournalError
+from batch.registry import default_registry
+from batch.run import EXIT_INTERRUPTED, EXIT_NOTHING_SENT, RunOptions, RunReport, run_job
+from batch.sandbox.cli import sandbox_command
+from batch.sandbox.directory import DirectoryError
+from batch.settings import Environment, Settings, SettingsError, load_settings, resolve_environment
+from batch.template import write_template
+from batch.workbook import Workbook, WorkbookError, read_workbook
+
+DEFAULT_DIRECTORY = Path("samples/sandbox-directory.toml")
+
+
+class UsageProblem(click.ClickException):
+    """Raised for anything that stops a command before it sends a request: exit 2."""
+
+    exit_code = EXIT_NOTHING_SENT
+
+    def show(self, file: object = None) -> None:
+        click.echo(f"pacer-link: {logs.scrub(self.message)}", err=True)
+
+
+@contextlib.contextmanager
+def _expected_errors() -> Iterator[None]:
+    try:
+        yield
+    except (WorkbookError, SettingsError, JournalError, DirectoryError) as exc:
+        raise UsageProblem(str(exc)) from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="pacer-link")
+def cli() -> None:
+    """Link attorneys' court-issued CM/ECF accounts to their PACER accounts, in bulk."""
+
+
+@contextlib.contextmanager
+def open_environment(settings: Settings, name: str, directory: Path) -> Iterator[Environment]:
+    """The hosts to talk to. ``sandbox`` starts the built-in sandbox for the run."""
+    if name != "sandbox":
+        yield resolve_environment(settings, name)
+        return
+    from batch.sandbox.server import SandboxServer
+
+    if not directory.exists():
+        raise UsageProblem(
+            f"{directory}: sandbox directory file not found; pass --sandbox-directory FILE"
+        )
+    with SandboxServer.from_file(directory) as server:
+        yield resolve_environment(settings, name, port=server.port)
+
+
+def _confirm_production(rows: int, accounts: int, yes: bool) -> None:
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise UsageProblem(
+            "--env production sends real logins; add --yes to run it without a terminal"
+        )
+    click.confirm(
+        f"This signs in to real PACER for {accounts} accounts and links {rows} rows. Continue?",
+        abort=True,
+    )
+
+
+async def _run_with_signals(
+    options: RunOptions, settings: Settings, env: Environment, display: RunDisplay, wb: Workbook
+) -> RunReport:
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    main = asyncio.current_task()
+
+    def on_signal() -> None:
+        if stopping.is_set():
+            display.note("Stopping now. Finished rows are kept.")
+            if main is not None:
+                main.cancel()
+        else:
+            display.note(
+                "Stopping: rows in flight finish or stop before their confirm. "
+                "Ctrl-C again to stop now."
+            )
+            stopping.set()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, on_signal)
+    try:
+        return await run_job(
+            options, settings, env, workbook=wb, stopping=stopping, on_row=display.row_done
+        )  # type: ignore[arg-type]
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+
+
+@cli.command()
+@click.argument("workbook", type=click.Path(path_type=Path))
+@click.option(
+    "--env",
+    "env_name",
+    default="sandbox",
+    show_default=True,
+    help="sandbox, qa, production, or an [environments.NAME] of --config.",
+)
+@click.option(
+    "--sandbox-directory",
+    type=click.Path(path_type=Path),
+    default=DEFAULT_DIRECTORY,
+    show_default=True,
+    help="Accounts of the built-in sandbox (only with --env sandbox).",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    help="Results workbook (default: <input stem>.results.xlsx beside the input).",
+)
+@click.option(
+    "--config", type=click.Path(path_type=Path), help="TOML file laid over config/default.toml."
+)
+@click.option("--concurrency", type=click.IntRange(1, 256), help="Rows linked at once.")
+@click.option("--sheet", help="Sheet of the input workbook (default: the first).")
+@click.option(
+    "--retry-unchanged",
+    is_flag=True,
+    help="Also resend rows that failed for a reason a person must fix, although unchanged.",
+)
+@click.option("--yes", is_flag=True, help="Do not ask before a production run.")
+def run(
+    workbook: Path,
+    env_name: str,
+    sandbox_directory: Path,
+    out: Path | None,
+    config: Path | None,
+    concurrency: int | None,
+    sheet: str | None,
+    retry_unchanged: bool,
+    yes: bool,
+) -> None:
+    """Link every row of WORKBOOK not yet done; write results, log and journal."""
+    with _expected_errors():
+        settings = load_settings(config).with_concurrency(concurrency)
+        wb = read_workbook(workbook, sheet=sheet, registry=default_registry())
+        options = RunOptions(
+            workbook=workbook, sheet=sheet, out=out, retry_unchanged=retry_unchanged
+        )
+        with open_environment(settings, env_name, sandbox_directory) as env:
+            if env_name == "production":
+                _confirm_production(
+                    len(wb.accounts), len({r.account_key for r in wb.accounts}), yes
+                )
+            display = RunDisplay(total=len(wb.rows))
+            with display:
+                try:
+                    report = asyncio.run(_run_with_signals(options, settings, env, display, wb))
+                except KeyboardInterrupt:
+                    raise SystemExit(EXIT_INTERRUPTED) from None
+    print_summary(report)
+    sys.exit(report.exit_code)
+
+
+@cli.command()
+@click.argument("workbook", type=click.Path(path_type=Path))
+@click.option("--sheet", help="Sheet of the input workbook (default: the first).")
+def check(workbook: Path, sheet: str | None) -> None:
+    """Validate WORKBOOK offline and say what is wrong, row by row. Sends nothing."""
+    with _expected_errors():
+        wb = read_workbook(workbook, sheet=sheet, registry=default_registry())
+    problems = print_check(wb)
+    sys.exit(1 if problems else 0)
+
+
+@cli.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
+def template(path: Path, force: bool) -> None:
+    """Write an empty input workbook: headers, court drop-down, instructions."""
+    try:
+        write_template(path, default_registry(), overwrite=force)
+    except FileExistsError:
+        raise UsageProblem(f"{path} exists: choose another path or add --force") from None
+    click.echo(
+        f"Wrote {path}: fill in one row per attorney and court, then run `pacer-link check {path}`."
+    )
+
+
+cli.add_command(sandbox_command)
+
+
+def main() -> None:
+    cli(prog_name="pacer-link")

@@ -1,0 +1,196 @@
+"""Politeness on the wire: per-host rate and concurrency caps shared by every worker,
+``Retry-After`` honoured by all of them, and bounded retries of transient failures.
+
+Exceptions (``could not find out``; expected answers are values, not exceptions)::
+
+    TransientError     a timeout, connection error, 429 or 5xx; retried here, never seen
+                       by callers of ``request`` except for a non-idempotent request
+    GaveUp             the retry policy ran out; the row ends ``gave_up``
+
+A "host" is a logical one: ``"login"`` for PACER's login service, else the court id. In
+the sandbox every court shares one loopback port, yet each is its own host, as in
+production where each court is ``ecf.<court>.uscourts.gov``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import http.cookiejar
+import random
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from aiolimiter import AsyncLimiter
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
+
+from batch.settings import Environment, Settings
+
+LOGIN_HOST = "login"
+
+Sleep = Callable[[float], Awaitable[None]]
+Clock = Callable[[], float]
+
+
+class TransientError(Exception):
+    """Raised for one try that may succeed later: timeout, connection error, 429 or 5xx."""
+
+    def __init__(self, reason: str, *, status: int | None = None, retry_after: float | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+        self.retry_after = retry_after
+
+
+class GaveUp(Exception):
+    """Raised when transient failures outlasted the retry policy (or a Retry-After too long)."""
+
+
+@dataclass
+class HostGate:
+    """One host's caps. ``AsyncLimiter(1, 1/rate)`` spaces requests evenly at ``1/rate``
+    seconds instead of allowing a burst of ``rate`` at once (a bucket of size ``rate``
+    could put close to twice the rate into one second)."""
+
+    limiter: AsyncLimiter
+    slots: asyncio.Semaphore
+    paused_until: float = 0.0
+    requests: int = 0
+
+
+def parse_retry_after(value: str | None, now_wall: float) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header: delta-seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - now_wall)
+
+
+def _no_cookie_jar() -> http.cookiejar.CookieJar:
+    # The client is shared by every account: a shared cookie jar would hand one attorney's
+    # court session to another. Cookies are kept per row by the caller and sent explicitly.
+    return http.cookiejar.CookieJar(policy=http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
+
+
+@dataclass
+class PoliteClient:
+    settings: Settings
+    env: Environment
+    transport: httpx.AsyncBaseTransport | None = None
+    clock: Clock = time.monotonic
+    sleep: Sleep = asyncio.sleep
+    wall_clock: Clock = time.time
+    rng: random.Random = field(default_factory=random.Random)
+    _gates: dict[str, HostGate] = field(default_factory=dict, init=False)
+    _http: httpx.AsyncClient = field(init=False)
+
+    def __post_init__(self) -> None:
+        s = self.settings
+        self._http = httpx.AsyncClient(
+            transport=self.transport,
+            timeout=httpx.Timeout(s.read_seconds, connect=s.connect_seconds),
+            verify=True,  # never optional: production is real PACER
+            follow_redirects=False,  # a 302 to the PACER login page means "session expired"
+            cookies=httpx.Cookies(_no_cookie_jar()),
+            headers={"User-Agent": "pacer-link/0.1 (bulk CM/ECF account linking)"},
+        )
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    def gate(self, host: str) -> HostGate:
+        gate = self._gates.get(host)
+        if gate is None:
+            rate = self.env.login_per_second if host == LOGIN_HOST else self.env.court_per_second
+            gate = HostGate(
+                AsyncLimiter(1, 1.0 / rate), asyncio.Semaphore(self.settings.per_host_concurrency)
+            )
+            self._gates[host] = gate
+        return gate
+
+    def requests_sent(self) -> Mapping[str, int]:
+        return {host: gate.requests for host, gate in self._gates.items()}
+
+    async def request(
+        self,
+        host: str,
+        method: str,
+        url: str,
+        *,
+        idempotent: bool = True,
+        **kwargs: Any,
+    ) -> httpx.Response:
+        """Send one request politely. A non-idempotent one (a form post) is retried only
+        after a 429, which the server answers before acting on it; after a timeout or a
+        5xx the form may have been acted on, so the caller starts its flow over instead."""
+        s = self.settings
+
+        def retryable(exc: BaseException) -> bool:
+            return isinstance(exc, TransientError) and (idempotent or exc.status == 429)
+
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(s.retry_attempts + 1),
+            wait=self._wait,
+            retry=retry_if_exception(retryable),
+            sleep=self.sleep,
+            reraise=True,
+        )
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    return await self._once(host, method, url, **kwargs)
+        except TransientError as exc:
+            if not retryable(exc):
+                raise
+            raise GaveUp(f"{exc.reason} (tried {s.retry_attempts + 1} times)") from None
+        raise AssertionError("unreachable: tenacity either returns or raises")
+
+    def _wait(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, TransientError) and exc.retry_after is not None:
+            return 0.0  # the host's gate is paused for the Retry-After; _once waits on it
+        s = self.settings
+        ceiling = min(s.retry_max_wait, s.retry_initial_wait * 2 ** (state.attempt_number - 1))
+        return self.rng.uniform(ceiling / 2, ceiling)  # jitter: workers do not retry in step
+
+    async def _wait_for_pause(self, gate: HostGate) -> None:
+        while (delay := gate.paused_until - self.clock()) > 0:
+            await self.sleep(delay)
+
+    async def _once(self, host: str, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        gate = self.gate(host)
+        await self._wait_for_pause(gate)
+        async with gate.slots:
+            await self._wait_for_pause(gate)  # a 429 may have paused the host while we queued
+            await gate.limiter.acquire()
+            gate.requests += 1
+            try:
+                response = await self._http.request(method, url, **kwargs)
+            except httpx.TimeoutException:
+                raise TransientError(f"{host}: no answer in time") from None
+            except httpx.TransportError as exc:
+                raise TransientError(f"{host}: connection failed ({type(exc).__name__})") from None
+        if response.status_code == 429:
+            wait = parse_retry_after(response.headers.get("Retry-After"), self.wall_clock())
+            wait = 1.0 if wait is None else wait
+            if wait > self.settings.max_retry_after:
+                raise GaveUp(
+                    f"{host}: asked to wait {wait:.0f} s (Retry-After), longer than allowed"
+                )
+            # Every worker waits: the host asked us, not one request, to slow down.
+            gate.paused_until = max(gate.paused_until, self.clock() + wait)
+            raise TransientError(f"{host}: too many requests (429)", status=429, retry_after=wait)
+        if response.status_code >= 500:
+            raise TransientError(
+                f"{host}: server error {response.status_code}", status=response.status_code
+            )
+        return response

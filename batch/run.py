@@ -1,0 +1,281 @@
+"""One run: read the sheet, decide what to send, link through the pool, write the results.
+
+``run_job`` is the library function behind ``pacer-link run``; the CLI only parses
+arguments, shows progress and maps the report to an exit code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets as _random
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+from batch import logs
+from batch.accounts import AccountRow
+from batch.journal import Decision, Journal
+from batch.linking import AccountWorker, Progress, RunContext
+from batch.outcomes import Outcome
+from batch.pages import Patterns
+from batch.pool import PoliteClient
+from batch.registry import Court, default_registry
+from batch.report import ResultLine, RunFacts
+from batch.results import write_results
+from batch.settings import Environment, Settings
+from batch.workbook import Workbook, read_workbook
+
+EXIT_OK, EXIT_ATTENTION, EXIT_NOTHING_SENT, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+@dataclass(frozen=True, slots=True)
+class RunPaths:
+    results: Path
+    log: Path
+    journal: Path
+    snapshots: Path
+
+    @classmethod
+    def for_input(cls, workbook: Path, out: Path | None = None) -> RunPaths:
+        results = out or workbook.with_name(f"{workbook.stem}.results.xlsx")
+        folder, stem = results.parent, workbook.stem
+        return cls(
+            results=results,
+            log=folder / f"{stem}.log.jsonl",
+            journal=folder / f"{stem}.journal.sqlite",
+            snapshots=folder / f"{stem}.snapshots",
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RunOptions:
+    workbook: Path
+    sheet: str | None = None
+    out: Path | None = None
+    retry_unchanged: bool = False
+
+
+@dataclass
+class RunReport:
+    exit_code: int
+    paths: RunPaths
+    facts: RunFacts
+    lines: list[ResultLine] = field(default_factory=list)
+
+    @property
+    def counts(self) -> Counter[Outcome]:
+        return Counter(line.outcome for line in self.lines)
+
+
+def new_run_id(now: datetime) -> str:
+    return f"{now:%Y%m%dT%H%M%SZ}-{_random.token_hex(3)}"
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@contextmanager
+def _log_to(path: Path) -> Iterator[None]:
+    with logs.open_private(path) as f:
+        logs.configure(f)
+        try:
+            yield
+        finally:
+            logs.configure(None)
+
+
+async def run_job(
+    options: RunOptions,
+    settings: Settings,
+    env: Environment,
+    *,
+    workbook: Workbook | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    registry: dict[str, Court] | None = None,
+    stopping: asyncio.Event | None = None,
+    on_row: Callable[[Outcome], None] = lambda _o: None,
+    now: Callable[[], datetime] = _utc_now,
+) -> RunReport:
+    """Link every row not yet done. Raises ``WorkbookError``/``JournalError`` before
+    anything is sent when the sheet or the journal cannot be used."""
+    registry = registry or default_registry()
+    wb = workbook or read_workbook(options.workbook, sheet=options.sheet, registry=registry)
+    paths = RunPaths.for_input(options.workbook, options.out)
+    paths.results.parent.mkdir(parents=True, exist_ok=True)
+    stopping = stopping or asyncio.Event()
+    started = now()
+    run_id = new_run_id(started)
+    this_run: Counter[str] = Counter()
+
+    with Journal.open(paths.journal) as journal, _log_to(paths.log):
+        journal.begin_run(
+            run_id,
+            environment=env.name,
+            input_path=str(options.workbook),
+            input_sha256=wb.sha256,
+            started_at=started,
+        )
+        logs.log.info(
+            "run_started",
+            run_id=run_id,
+            environment=env.name,
+            input=str(options.workbook),
+            input_sha256=wb.sha256,
+            rows=len(wb.rows),
+        )
+        to_send: dict[str, list[AccountRow]] = {}
+        for row in wb.accounts:
+            decision, previous = journal.decide(row, retry_unchanged=options.retry_unchanged)
+            if decision is Decision.SEND:
+                to_send.setdefault(row.account_key, []).append(row)
+                this_run["retried" if previous is not None and previous.outcome else "new"] += 1
+            else:
+                this_run[str(decision)] += 1
+                on_row(previous.outcome if previous and previous.outcome else Outcome.INTERRUPTED)
+        for input_row in wb.rows:
+            if input_row.problem is not None:
+                on_row(input_row.problem)
+
+        client = PoliteClient(settings, env, transport=transport)
+        ctx = RunContext(
+            settings=settings,
+            client=client,
+            journal=journal,
+            run_id=run_id,
+            patterns=Patterns.from_config(settings.patterns),
+            registry=registry,
+            snapshots=paths.snapshots,
+            stopping=stopping,
+            now=now,
+            progress=Progress(on_row=on_row),
+        )
+        interrupted = False
+        try:
+            interrupted = await _link_all(ctx, to_send)
+        finally:
+            await client.aclose()
+            unfinished = [r for rows in to_send.values() for r in rows if not ctx.finished(r)]
+            if unfinished:
+                interrupted = True
+                journal.mark_unfinished_interrupted(run_id, unfinished, now())
+            ended = now()
+            lines = build_lines(wb, journal, run_id, ended)
+            this_run.update({f"now_{k}": v for k, v in ctx.progress.counts.items()})
+            facts = RunFacts(
+                run_id=run_id,
+                environment=env.name,
+                input_path=str(options.workbook),
+                input_sha256=wb.sha256,
+                started_at=started,
+                ended_at=ended,
+                this_run=dict(this_run),
+            )
+            write_results(paths.results, wb.columns, lines, facts)
+            exit_code = exit_code_for(lines, interrupted)
+            journal.end_run(run_id, ended_at=ended, exit_code=exit_code)
+            logs.log.info(
+                "run_finished",
+                run_id=run_id,
+                exit_code=exit_code,
+                duration_s=round(facts.duration_seconds, 3),
+                outcomes=dict(Counter(str(line.outcome) for line in lines)),
+                **this_run,
+            )
+    return RunReport(exit_code=exit_code, paths=paths, facts=facts, lines=lines)
+
+
+async def _link_all(ctx: RunContext, to_send: dict[str, list[AccountRow]]) -> bool:
+    """Work through the accounts, ``concurrency`` at a time. Returns True if stopped early."""
+    queue: asyncio.Queue[list[AccountRow]] = asyncio.Queue()
+    for rows in to_send.values():
+        queue.put_nowait(rows)
+
+    async def worker() -> None:
+        while not ctx.stopping.is_set():
+            try:
+                rows = queue.get_nowait()
+            except asyncio.QueueEmpty:
+                return
+            await AccountWorker(ctx, rows).run()
+
+    workers = [
+        asyncio.create_task(worker())
+        for _ in range(min(ctx.settings.concurrency, len(to_send)) or 1)
+    ]
+    try:
+        await asyncio.gather(*workers)
+    except asyncio.CancelledError:
+        for task in workers:
+            task.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
+        return True
+    return ctx.stopping.is_set()
+
+
+def build_lines(wb: Workbook, journal: Journal, run_id: str, now: datetime) -> list[ResultLine]:
+    """Every row of the current sheet with its latest outcome, from the journal."""
+    records = journal.records()
+    lines: list[ResultLine] = []
+    for input_row in wb.rows:
+        court = input_row.display.get("court", "").strip().lower()
+        if input_row.account is None:
+            outcome = input_row.problem or Outcome.INVALID_ROW
+            lines.append(
+                ResultLine(
+                    input_row.row,
+                    input_row.display,
+                    court,
+                    outcome,
+                    input_row.detail,
+                    outcome.next_step,
+                    0,
+                    0,
+                    now,
+                    run_id,
+                )
+            )
+            continue
+        rec = records.get("|".join(input_row.account.identity))
+        if rec is None or rec.outcome is None:
+            lines.append(
+                ResultLine(
+                    input_row.row,
+                    input_row.display,
+                    court,
+                    Outcome.INTERRUPTED,
+                    "the run stopped before this row was sent",
+                    Outcome.INTERRUPTED.next_step,
+                    0,
+                    0,
+                    now,
+                    run_id,
+                )
+            )
+            continue
+        lines.append(
+            ResultLine(
+                input_row.row,
+                input_row.display,
+                court,
+                rec.outcome,
+                rec.detail,
+                rec.outcome.next_step,
+                rec.attempts,
+                rec.runs,
+                rec.finished_at,
+                rec.run_id,
+            )
+        )
+    return lines
+
+
+def exit_code_for(lines: list[ResultLine], interrupted: bool) -> int:
+    if interrupted:
+        return EXIT_INTERRUPTED
+    return EXIT_OK if all(line.outcome.is_done for line in lines) else EXIT_ATTENTION

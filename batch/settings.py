@@ -1,0 +1,177 @@
+"""Settings: ``config/default.toml`` with an optional ``--config`` file laid over it.
+
+Also decides which hosts an environment may talk to: production only ``https`` hosts
+under ``uscourts.gov`` (TLS verification is never optional); plain ``http`` only on
+loopback, for the sandbox and for tests.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import tomllib
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from batch import CONFIG_DIR
+
+DEFAULT_CONFIG = CONFIG_DIR / "default.toml"
+
+
+class SettingsError(Exception):
+    """A configuration file or environment that cannot be used; the message says which and why."""
+
+
+@dataclass(frozen=True, slots=True)
+class Environment:
+    name: str
+    login_url: str  # PACER login host root, no trailing slash
+    court_url: str  # court base with a ``{court}`` placeholder
+    login_per_second: float
+    court_per_second: float
+
+    def court_base(self, court: str) -> str:
+        return self.court_url.format(court=court).rstrip("/")
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    concurrency: int
+    login_per_second: float
+    court_per_second: float
+    per_host_concurrency: int
+    connect_seconds: float
+    read_seconds: float
+    row_seconds: float
+    retry_attempts: int
+    retry_initial_wait: float
+    retry_max_wait: float
+    max_retry_after: float
+    flow_attempts: int
+    circuit_failures: int
+    environments: dict[str, dict[str, Any]]
+    patterns: dict[str, Any]
+
+    def with_concurrency(self, concurrency: int | None) -> Settings:
+        return self if concurrency is None else replace(self, concurrency=concurrency)
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as f:
+            return tomllib.load(f)
+    except FileNotFoundError:
+        raise SettingsError(f"{path}: configuration file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"{path}: not valid TOML ({exc}); fix the file") from None
+    except OSError as exc:
+        raise SettingsError(f"{path}: cannot be read ({exc.strerror})") from None
+
+
+def _number(
+    table: dict[str, Any], section: str, key: str, *, minimum: float, integer: bool = False
+) -> Any:
+    value = table.get(section, {}).get(key)
+    kind = int if integer else (int, float)
+    if isinstance(value, bool) or not isinstance(value, kind) or value < minimum:
+        want = "a whole number" if integer else "a number"
+        raise SettingsError(
+            f"[{section}] {key} must be {want} of at least {minimum}, not {value!r}"
+        )
+    return value
+
+
+def load_settings(config: Path | None = None) -> Settings:
+    raw = _read_toml(DEFAULT_CONFIG)
+    if config is not None:
+        raw = _merge(raw, _read_toml(config))
+    envs = raw.get("environments", {})
+    if not isinstance(envs, dict) or not all(isinstance(v, dict) for v in envs.values()):
+        raise SettingsError("[environments] must hold tables such as [environments.staging]")
+    return Settings(
+        concurrency=_number(raw, "run", "concurrency", minimum=1, integer=True),
+        login_per_second=_number(raw, "rate", "login_per_second", minimum=0.01),
+        court_per_second=_number(raw, "rate", "court_per_second", minimum=0.01),
+        per_host_concurrency=_number(raw, "rate", "per_host_concurrency", minimum=1, integer=True),
+        connect_seconds=_number(raw, "timeouts", "connect_seconds", minimum=0.01),
+        read_seconds=_number(raw, "timeouts", "read_seconds", minimum=0.01),
+        row_seconds=_number(raw, "timeouts", "row_seconds", minimum=0.1),
+        retry_attempts=_number(raw, "retries", "attempts", minimum=1, integer=True),
+        retry_initial_wait=_number(raw, "retries", "initial_wait_seconds", minimum=0),
+        retry_max_wait=_number(raw, "retries", "max_wait_seconds", minimum=0),
+        max_retry_after=_number(raw, "retries", "max_retry_after_seconds", minimum=0),
+        flow_attempts=_number(raw, "retries", "flow_attempts", minimum=1, integer=True),
+        circuit_failures=_number(raw, "circuit", "court_failures", minimum=1, integer=True),
+        environments=envs,
+        patterns=raw.get("patterns", {}),
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_url(env_name: str, key: str, url: str) -> None:
+    """Refuse a host the environment may not talk to (see module docstring)."""
+    parts = urlsplit(url.replace("{court}", "court").replace("{port}", "1"))
+    host = (parts.hostname or "").lower()
+    where = f"[environments.{env_name}] {key} = {url!r}"
+    if not host or parts.scheme not in ("http", "https"):
+        raise SettingsError(f"{where}: not an http(s) URL")
+    if env_name == "production":
+        if parts.scheme != "https" or not (
+            host == "uscourts.gov" or host.endswith(".uscourts.gov")
+        ):
+            raise SettingsError(f"{where}: production talks only to https hosts under uscourts.gov")
+    elif parts.scheme == "http" and not _is_loopback(host):
+        raise SettingsError(f"{where}: plain http is allowed only on loopback; use https")
+
+
+def resolve_environment(settings: Settings, name: str, *, port: int | None = None) -> Environment:
+    """The named environment's hosts and rates; ``port`` fills the sandbox's ``{port}``."""
+    table = settings.environments.get(name)
+    if table is None:
+        known = ", ".join(sorted(settings.environments))
+        raise SettingsError(
+            f"unknown environment {name!r}: use one of {known}, "
+            f"or add [environments.{name}] to a --config file"
+        )
+    urls: dict[str, str] = {}
+    for key in ("login_url", "court_url"):
+        value = table.get(key)
+        if not isinstance(value, str):
+            raise SettingsError(f"[environments.{name}] {key} is missing or not text")
+        check_url(name, key, value)
+        urls[key] = value.replace("{port}", str(port)) if port is not None else value
+    if "{court}" not in urls["court_url"]:
+        raise SettingsError(f"[environments.{name}] court_url must contain {{court}}")
+    rates = {
+        "rate": {
+            "login_per_second": settings.login_per_second,
+            "court_per_second": settings.court_per_second,
+            **table,
+        }
+    }
+    return Environment(
+        name=name,
+        login_url=urls["login_url"].rstrip("/"),
+        court_url=urls["court_url"],
+        login_per_second=float(_number(rates, "rate", "login_per_second", minimum=0.01)),
+        court_per_second=float(_number(rates, "rate", "court_per_second", minimum=0.01)),
+    )
