@@ -75,10 +75,11 @@ def parse_retry_after(value: str | None, now_wall: float) -> float | None:
     return max(0.0, when.timestamp() - now_wall)
 
 
-def _no_cookie_jar() -> http.cookiejar.CookieJar:
-    # The client is shared by every account: a shared cookie jar would hand one attorney's
-    # court session to another. Cookies are kept per row by the caller and sent explicitly.
-    return http.cookiejar.CookieJar(policy=http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
+# The client is shared by every account: a shared cookie jar would hand one attorney's
+# court session to another. Cookies are kept per row by the caller and sent explicitly;
+# the client's own jar accepts none. (httpx copies a jar given to its constructor into a
+# jar of its own, so the policy is set on the client's jar after creation.)
+_ACCEPT_NO_COOKIES = http.cookiejar.DefaultCookiePolicy(allowed_domains=[])
 
 
 @dataclass
@@ -100,9 +101,9 @@ class PoliteClient:
             timeout=httpx.Timeout(s.read_seconds, connect=s.connect_seconds),
             verify=True,  # never optional: production is real PACER
             follow_redirects=False,  # a 302 to the PACER login page means "session expired"
-            cookies=httpx.Cookies(_no_cookie_jar()),
             headers={"User-Agent": "pacer-link/0.1 (bulk CM/ECF account linking)"},
         )
+        self._http.cookies.jar.set_policy(_ACCEPT_NO_COOKIES)
 
     async def aclose(self) -> None:
         await self._http.aclose()
