@@ -62,9 +62,7 @@ def open_environment(settings: Settings, name: str, directory: Path) -> Iterator
     from batch.sandbox.server import SandboxServer
 
     if not directory.exists():
-        raise UsageProblem(
-            f"{directory}: sandbox directory file not found; pass --sandbox-directory FILE"
-        )
+        raise UsageProblem(f"{directory}: sandbox directory file not found; pass --sandbox-directory FILE")
     with SandboxServer.from_file(directory) as server:
         yield resolve_environment(settings, name, port=server.port)
 
@@ -73,9 +71,7 @@ def _confirm_production(rows: int, accounts: int, yes: bool) -> None:
     if yes:
         return
     if not sys.stdin.isatty():
-        raise UsageProblem(
-            "--env production sends real logins; add --yes to run it without a terminal"
-        )
+        raise UsageProblem("--env production sends real logins; add --yes to run it without a terminal")
     click.confirm(
         f"This signs in to real PACER for {accounts} accounts and links {rows} rows. Continue?",
         abort=True,
@@ -96,17 +92,14 @@ async def _run_with_signals(
                 main.cancel()
         else:
             display.note(
-                "Stopping: rows in flight finish or stop before their confirm. "
-                "Ctrl-C again to stop now."
+                "Stopping: rows in flight finish or stop before their confirm. Ctrl-C again to stop now."
             )
             stopping.set()
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, on_signal)
     try:
-        return await run_job(
-            options, settings, env, workbook=wb, stopping=stopping, on_row=display.row_done
-        )  # type: ignore[arg-type]
+        return await run_job(options, settings, env, workbook=wb, stopping=stopping, on_row=display.row_done)  # type: ignore[arg-type]
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
@@ -133,9 +126,7 @@ async def _run_with_signals(
     type=click.Path(path_type=Path),
     help="Results workbook (default: <input stem>.results.xlsx beside the input).",
 )
-@click.option(
-    "--config", type=click.Path(path_type=Path), help="TOML file laid over config/default.toml."
-)
+@click.option("--config", type=click.Path(path_type=Path), help="TOML file laid over config/default.toml.")
 @click.option("--concurrency", type=click.IntRange(1, 256), help="Rows linked at once.")
 @click.option("--sheet", help="Sheet of the input workbook (default: the first).")
 @click.option(
@@ -159,14 +150,10 @@ def run(
     with _expected_errors():
         settings = load_settings(config).with_concurrency(concurrency)
         wb = read_workbook(workbook, sheet=sheet, registry=default_registry())
-        options = RunOptions(
-            workbook=workbook, sheet=sheet, out=out, retry_unchanged=retry_unchanged
-        )
+        options = RunOptions(workbook=workbook, sheet=sheet, out=out, retry_unchanged=retry_unchanged)
         with open_environment(settings, env_name, sandbox_directory) as env:
             if env_name == "production":
-                _confirm_production(
-                    len(wb.accounts), len({r.account_key for r in wb.accounts}), yes
-                )
+                _confirm_production(len(wb.accounts), len({r.account_key for r in wb.accounts}), yes)
             display = RunDisplay(total=len(wb.rows))
             with display:
                 try:
@@ -197,9 +184,7 @@ def template(path: Path, force: bool) -> None:
         write_template(path, default_registry(), overwrite=force)
     except FileExistsError:
         raise UsageProblem(f"{path} exists: choose another path or add --force") from None
-    click.echo(
-        f"Wrote {path}: fill in one row per attorney and court, then run `pacer-link check {path}`."
-    )
+    click.echo(f"Wrote {path}: fill in one row per attorney and court, then run `pacer-link check {path}`.")
 
 
 cli.add_command(sandbox_command)

@@ -51,9 +51,7 @@ class RunDisplay:
     def row_done(self, outcome: Outcome) -> None:
         self.counts[outcome] += 1
         if self._progress:
-            text = "  ".join(
-                f"[{_COLOR[o.kind]}]{o}[/] {n}" for o, n in sorted(self.counts.items())
-            )
+            text = "  ".join(f"[{_COLOR[o.kind]}]{o}[/] {n}" for o, n in sorted(self.counts.items()))
             self._progress.update(self._task, advance=1, description=text)
 
     def note(self, message: str) -> None:
@@ -88,15 +86,11 @@ def print_summary(report: RunReport) -> None:
 
 def print_check(wb: Workbook) -> int:
     problems = [r for r in wb.rows if r.problem is not None]
-    console.print(
-        f"{wb.path}: sheet {wb.sheet!r}, header on row {wb.header_row}, {len(wb.rows)} data rows."
-    )
+    console.print(f"{wb.path}: sheet {wb.sheet!r}, header on row {wb.header_row}, {len(wb.rows)} data rows.")
     for r in problems:
         console.print(f"row {r.row}: {r.problem}: {r.detail}")
     if problems:
-        console.print(
-            f"{len(problems)} rows need a fix before they can be sent; the others are ready."
-        )
+        console.print(f"{len(problems)} rows need a fix before they can be sent; the others are ready.")
     else:
         console.print("Every row is ready.")
     return len(problems)

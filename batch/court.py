@@ -118,8 +118,7 @@ class CourtFlow:
                 )
             return self._result(
                 Outcome.ALREADY_LINKED,
-                f"already linked in {self.court.id}: filing menus ({shown}) appear; "
-                "nothing submitted",
+                f"already linked in {self.court.id}: filing menus ({shown}) appear; nothing submitted",
             )
 
         item = find_link_item(main, self.patterns)
@@ -136,9 +135,7 @@ class CourtFlow:
         response, form_page = await self._get("link_form", item)
         fill = credentials_form(form_page)
         if fill is None:
-            return self._unrecognized(
-                "link_form", response, "the link page has no CM/ECF login form"
-            )
+            return self._unrecognized("link_form", response, "the link page has no CM/ECF login form")
         values = {
             fill.login_field: self.row.cmecf_login,
             fill.password_field: self.row.cmecf_password.reveal(),
@@ -172,9 +169,7 @@ class CourtFlow:
                 response,
                 "the court said the accounts are linked, but no filing menus appear",
             )
-        return self._result(
-            Outcome.LINKED, f"linked and verified: filing menus ({', '.join(menus)}) appear"
-        )
+        return self._result(Outcome.LINKED, f"linked and verified: filing menus ({', '.join(menus)}) appear")
 
     def _answer_result(self, step: str, response: httpx.Response, kind: PageKind) -> RowResult:
         court = self.court.id
@@ -237,9 +232,7 @@ class CourtFlow:
             self._keep_cookies(response)
             if self._is_login_redirect(response):
                 if relogged or not await self.session.refresh(stale):
-                    raise GaveUp(
-                        f"{self.court.id} kept sending the PACER login page after a new login"
-                    )
+                    raise GaveUp(f"{self.court.id} kept sending the PACER login page after a new login")
                 relogged = True
                 continue
             if response.is_redirect and "Location" in response.headers:
@@ -248,15 +241,9 @@ class CourtFlow:
             return response, parse_page(response.content, str(response.url))
         raise GaveUp(f"{self.court.id} redirected too many times")
 
-    async def _post(
-        self, step: str, form: Form, values: Mapping[str, str]
-    ) -> tuple[httpx.Response, Page]:
+    async def _post(self, step: str, form: Form, values: Mapping[str, str]) -> tuple[httpx.Response, Page]:
         self.on_step(step)
-        fields = [
-            (i.name, values.get(i.name, i.value))
-            for i in form.inputs
-            if i.name and i.type != "submit"
-        ]
+        fields = [(i.name, values.get(i.name, i.value)) for i in form.inputs if i.name and i.type != "submit"]
         submit = next((i for i in form.inputs if i.type == "submit" and i.name), None)
         if submit is not None:
             fields.append((submit.name, submit.value))

@@ -61,9 +61,7 @@ class RunContext:
 
     def note_court_result(self, court: str, outcome: Outcome) -> None:
         # Only a run of failures in a row puts a court aside: one success resets it.
-        self.court_failures[court] = (
-            self.court_failures[court] + 1 if outcome is Outcome.GAVE_UP else 0
-        )
+        self.court_failures[court] = self.court_failures[court] + 1 if outcome is Outcome.GAVE_UP else 0
 
     def save_snapshot(self, row: AccountRow, step: str, body: bytes, secrets: list[str]) -> str:
         self.snapshots.mkdir(mode=0o700, exist_ok=True)
@@ -171,9 +169,7 @@ class AccountWorker:
         ctx = self.ctx
         detail = logs.scrub(result.detail, _row_secrets(row, token))
         result = RowResult(result.outcome, detail, result.attempts, result.confirm_sent)
-        ctx.journal.finish_row(
-            row, ctx.run_id, result, attempt_id=attempt_id, finished_at=ctx.now()
-        )
+        ctx.journal.finish_row(row, ctx.run_id, result, attempt_id=attempt_id, finished_at=ctx.now())
         ctx.done.add(row.identity)
         logs.log.info(
             "row_finished",

@@ -63,9 +63,7 @@ def redact(_logger: Any, _name: str, event: MutableMapping[str, Any]) -> Mutable
 
 def open_private(path: Path, mode: str = "a") -> IO[str]:
     """Open a file readable by its owner only: it names attorneys and their accounts."""
-    fd = os.open(
-        path, os.O_WRONLY | os.O_CREAT | (os.O_APPEND if "a" in mode else os.O_TRUNC), 0o600
-    )
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | (os.O_APPEND if "a" in mode else os.O_TRUNC), 0o600)
     os.chmod(path, 0o600)  # an older file may have been created with wider rights
     return os.fdopen(fd, mode, encoding="utf-8", buffering=1)
 

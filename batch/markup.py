@@ -149,9 +149,7 @@ class _Reader(HTMLParser):
         elif tag == "form":
             self._end_form()
             self._form = _OpenForm(
-                action=urljoin(self.base, a.get("action", "").strip())
-                if a.get("action")
-                else self.base,
+                action=urljoin(self.base, a.get("action", "").strip()) if a.get("action") else self.base,
                 method=(a.get("method") or "GET").upper(),
                 enctype=(a.get("enctype") or "application/x-www-form-urlencoded").lower(),
             )
@@ -160,21 +158,13 @@ class _Reader(HTMLParser):
             if kind in ("checkbox", "radio") and "checked" not in a:
                 return
             self._form.inputs.append(Input(a.get("name", ""), kind, a.get("value", "")))
-        elif (
-            tag == "button"
-            and self._form is not None
-            and (a.get("type") or "submit").lower() == "submit"
-        ):
+        elif tag == "button" and self._form is not None and (a.get("type") or "submit").lower() == "submit":
             self._form.inputs.append(Input(a.get("name", ""), "submit", a.get("value", "")))
         elif tag == "textarea":
             self._textarea = (a.get("name", ""), [])
         elif tag == "select":
             self._select, self._select_value = a.get("name", ""), None
-        elif (
-            tag == "option"
-            and self._select is not None
-            and (self._select_value is None or "selected" in a)
-        ):
+        elif tag == "option" and self._select is not None and (self._select_value is None or "selected" in a):
             self._select_value = a.get("value", "")
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -190,9 +180,7 @@ class _Reader(HTMLParser):
             self._end_form()
         elif tag == "textarea" and self._textarea is not None:
             if self._form is not None:
-                self._form.inputs.append(
-                    Input(self._textarea[0], "textarea", "".join(self._textarea[1]))
-                )
+                self._form.inputs.append(Input(self._textarea[0], "textarea", "".join(self._textarea[1])))
             self._textarea = None
         elif tag == "select" and self._select is not None:
             if self._form is not None:

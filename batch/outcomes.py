@@ -91,9 +91,7 @@ _NEXT_STEP: dict[Outcome, str] = {
         "moves to NextGen CM/ECF."
     ),
     Outcome.INVALID_ROW: "Correct the cell named in the detail, then run again.",
-    Outcome.DUPLICATE_ROW: (
-        "Remove the duplicate row or correct its court, CM/ECF login or PACER username."
-    ),
+    Outcome.DUPLICATE_ROW: ("Remove the duplicate row or correct its court, CM/ECF login or PACER username."),
     Outcome.UNRECOGNIZED_PAGE: (
         "The court showed a page the tool does not know. Check the account by hand in the "
         "court's CM/ECF site; send the saved snapshot to whoever maintains config/patterns."

@@ -134,7 +134,5 @@ class AccountSession:
             await self.client.request(LOGIN_HOST, "POST", url, json={"nextGenCSO": self.token})
         except (GaveUp, TransientError) as exc:
             # The token expires on its own; a failed logout changes no row's outcome.
-            log.warning(
-                "pacer_logout_failed", pacer_username=self.row.pacer_username, reason=str(exc)
-            )
+            log.warning("pacer_logout_failed", pacer_username=self.row.pacer_username, reason=str(exc))
         self.token = ""

@@ -62,11 +62,7 @@ class Patterns:
             values[key] = table[key]
         for key in _TEXT_LISTS:
             items = table.get(key)
-            if (
-                not isinstance(items, list)
-                or not items
-                or not all(isinstance(i, str) and i for i in items)
-            ):
+            if not isinstance(items, list) or not items or not all(isinstance(i, str) and i for i in items):
                 raise ValueError(f"[patterns] {key} must be a list of non-empty texts")
             values[key] = tuple(items)
         menus = table.get("filing_menus")

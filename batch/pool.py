@@ -184,14 +184,10 @@ class PoliteClient:
             wait = parse_retry_after(response.headers.get("Retry-After"), self.wall_clock())
             wait = 1.0 if wait is None else wait
             if wait > self.settings.max_retry_after:
-                raise GaveUp(
-                    f"{host}: asked to wait {wait:.0f} s (Retry-After), longer than allowed"
-                )
+                raise GaveUp(f"{host}: asked to wait {wait:.0f} s (Retry-After), longer than allowed")
             # Every worker waits: the host asked us, not one request, to slow down.
             gate.paused_until = max(gate.paused_until, self.clock() + wait)
             raise TransientError(f"{host}: too many requests (429)", status=429, retry_after=wait)
         if response.status_code >= 500:
-            raise TransientError(
-                f"{host}: server error {response.status_code}", status=response.status_code
-            )
+            raise TransientError(f"{host}: server error {response.status_code}", status=response.status_code)
         return response

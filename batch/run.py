@@ -204,10 +204,7 @@ async def _link_all(ctx: RunContext, to_send: dict[str, list[AccountRow]]) -> bo
                 return
             await AccountWorker(ctx, rows).run()
 
-    workers = [
-        asyncio.create_task(worker())
-        for _ in range(min(ctx.settings.concurrency, len(to_send)) or 1)
-    ]
+    workers = [asyncio.create_task(worker()) for _ in range(min(ctx.settings.concurrency, len(to_send)) or 1)]
     try:
         await asyncio.gather(*workers)
     except asyncio.CancelledError:

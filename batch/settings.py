@@ -79,16 +79,12 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise SettingsError(f"{path}: cannot be read ({exc.strerror})") from None
 
 
-def _number(
-    table: dict[str, Any], section: str, key: str, *, minimum: float, integer: bool = False
-) -> Any:
+def _number(table: dict[str, Any], section: str, key: str, *, minimum: float, integer: bool = False) -> Any:
     value = table.get(section, {}).get(key)
     kind = int if integer else (int, float)
     if isinstance(value, bool) or not isinstance(value, kind) or value < minimum:
         want = "a whole number" if integer else "a number"
-        raise SettingsError(
-            f"[{section}] {key} must be {want} of at least {minimum}, not {value!r}"
-        )
+        raise SettingsError(f"[{section}] {key} must be {want} of at least {minimum}, not {value!r}")
     return value
 
 
@@ -135,9 +131,7 @@ def check_url(env_name: str, key: str, url: str) -> None:
     if not host or parts.scheme not in ("http", "https"):
         raise SettingsError(f"{where}: not an http(s) URL")
     if env_name == "production":
-        if parts.scheme != "https" or not (
-            host == "uscourts.gov" or host.endswith(".uscourts.gov")
-        ):
+        if parts.scheme != "https" or not (host == "uscourts.gov" or host.endswith(".uscourts.gov")):
             raise SettingsError(f"{where}: production talks only to https hosts under uscourts.gov")
     elif parts.scheme == "http" and not _is_loopback(host):
         raise SettingsError(f"{where}: plain http is allowed only on loopback; use https")

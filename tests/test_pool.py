@@ -16,9 +16,7 @@ def _client(handler, *, attempts: int = 3, clock=None, sleep=None, **env_over) -
     settings = load_settings()
     from dataclasses import replace
 
-    settings = replace(
-        settings, retry_attempts=attempts, retry_initial_wait=0.01, retry_max_wait=0.02
-    )
+    settings = replace(settings, retry_attempts=attempts, retry_initial_wait=0.01, retry_max_wait=0.02)
     env = resolve_environment(settings, "sandbox", port=9)
     env = replace(env, login_per_second=1000.0, court_per_second=1000.0, **env_over)
     kwargs = {}
@@ -174,9 +172,7 @@ def test_rate_limit_spaces_requests_per_host():
 
         client = _client(handler)
         client.env = replace(client.env, court_per_second=20.0)
-        await asyncio.gather(
-            *(client.request("alsd", "GET", "http://127.0.0.1:9/") for _ in range(21))
-        )
+        await asyncio.gather(*(client.request("alsd", "GET", "http://127.0.0.1:9/") for _ in range(21)))
         return times
 
     times = asyncio.run(go())

@@ -53,9 +53,7 @@ court_per_second = 7
 )
 def test_production_refuses_hosts_outside_uscourts_even_from_config(tmp_path: Path, login_url: str):
     path = _config(tmp_path, f'[environments.production]\nlogin_url = "{login_url}"\n')
-    with pytest.raises(
-        SettingsError, match=r"production talks only to https hosts under uscourts\.gov"
-    ):
+    with pytest.raises(SettingsError, match=r"production talks only to https hosts under uscourts\.gov"):
         resolve_environment(load_settings(path), "production")
 
 
