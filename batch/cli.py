@@ -191,4 +191,13 @@ cli.add_command(sandbox_command)
 
 
 def main() -> None:
-    cli(prog_name="pacer-link")
+    try:
+        cli(prog_name="pacer-link")
+    except Exception as exc:  # the last net: one line, never a traceback (it may hold secrets)
+        logs.log.error("internal_error", error=type(exc).__name__)
+        click.echo(
+            f"pacer-link: internal error ({type(exc).__name__}); nothing more is shown "
+            "because it could hold a secret. Please report it.",
+            err=True,
+        )
+        sys.exit(EXIT_NOTHING_SENT)

@@ -17,8 +17,8 @@ from batch.workbook import Workbook
 
 _COLOR = {Kind.DONE: "green", Kind.FIX: "yellow", Kind.RETRY: "cyan"}
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+console = Console(highlight=False, soft_wrap=True)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 class RunDisplay:

@@ -126,7 +126,7 @@ class Journal:
     @staticmethod
     def _take_lock(path: Path) -> IO[bytes]:
         lock_path = path.with_name(path.name + ".lock")
-        lock = open(lock_path, "ab")  # noqa: SIM115 - held open for the journal's life
+        lock = os.fdopen(os.open(lock_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab")
         try:
             fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -90,24 +90,34 @@ class AccountWorker:
         with logs.secret_scope(_row_secrets(first, "")):
             attempt_ids = {r.identity: ctx.journal.begin_attempt(r, ctx.run_id) for r in self.rows}
             started = time.monotonic()
-            login = await session.login()
-            if not login.token:
-                outcome = login.outcome or Outcome.UNRECOGNIZED_PAGE
-                for row in self.rows:
-                    self._finish(
-                        row,
-                        RowResult(outcome, login.detail, attempts=1),
-                        attempt_ids[row.identity],
-                        started,
-                    )
-                return
             try:
-                await asyncio.gather(
-                    *(self._court_row(row, session, attempt_ids[row.identity]) for row in self.rows)
-                )
-            finally:
-                if not ctx.stopping.is_set() or all(ctx.finished(r) for r in self.rows):
-                    await session.logout()
+                login = await session.login()
+                if not login.token:
+                    outcome = login.outcome or Outcome.UNRECOGNIZED_PAGE
+                    for row in self.rows:
+                        self._finish(
+                            row,
+                            RowResult(outcome, login.detail, attempts=1),
+                            attempt_ids[row.identity],
+                            started,
+                        )
+                    return
+                try:
+                    rows = (self._court_row(row, session, attempt_ids[row.identity]) for row in self.rows)
+                    await asyncio.gather(*rows)
+                finally:
+                    if not ctx.stopping.is_set() or all(ctx.finished(r) for r in self.rows):
+                        await session.logout()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # a bug in one account never stops the others
+                logs.log.exception("account_failed", pacer_username=first.pacer_username)
+                detail = f"internal error ({type(exc).__name__}); see the log"
+                for row in self.rows:
+                    if not ctx.finished(row):
+                        self._finish(
+                            row, RowResult(Outcome.GAVE_UP, detail), attempt_ids[row.identity], started
+                        )
 
     async def _court_row(self, row: AccountRow, session: AccountSession, attempt_id: int) -> None:
         ctx = self.ctx

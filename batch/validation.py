@@ -16,14 +16,22 @@ MIN_USERNAME = 8  # upgraded PACER usernames; 6-character ones are legacy accoun
 _EXAMPLE_COURTS = "alsd, alsb, ca11"
 
 
-def valid_base32(secret: str) -> bool:
+MIN_OTP_BITS = 112  # RFC 4226 asks for 128 and recommends 160; pyotp refuses less than 112
+
+
+def otp_secret_problem(secret: str) -> str:
+    """Why a TOTP secret cannot be used, or "" when it can."""
     text = secret.replace(" ", "").upper()
-    if not text:
-        return False
     try:
-        return bool(base64.b32decode(text + "=" * (-len(text) % 8)))
+        raw = base64.b32decode(text + "=" * (-len(text) % 8))
     except (binascii.Error, ValueError):
-        return False
+        return "pacer_otp_secret is not a valid base32 TOTP secret: copy it again from the MFA enrollment"
+    if len(raw) * 8 < MIN_OTP_BITS:
+        return (
+            f"pacer_otp_secret is too short ({len(raw) * 8} bits, at least {MIN_OTP_BITS} needed): "
+            "copy the whole secret from the MFA enrollment"
+        )
+    return ""
 
 
 @dataclass
@@ -97,11 +105,9 @@ class Validator:
         otp: Secret | None = None
         if "pacer_otp_secret" in known and cell(known["pacer_otp_secret"]).strip():
             otp = self._secret(cell(known["pacer_otp_secret"]), "pacer_otp_secret", problems)
-            if otp is not None and not valid_base32(otp.reveal()):
-                problems.append(
-                    "pacer_otp_secret is not a valid base32 TOTP secret: copy it again from "
-                    "the MFA enrollment"
-                )
+            why = otp_secret_problem(otp.reveal()) if otp is not None else ""
+            if why:
+                problems.append(why)
                 otp = None
         if problems or pacer_pw is None or ecf_pw is None:
             return InputRow(number, display, problem=Outcome.INVALID_ROW, detail="; ".join(problems))
