@@ -76,3 +76,79 @@ def canaries() -> dict[str, str]:
         "ecf": "CANARY-ecf-pw-8b2d7a0",
         "otp": "CANARYOTPSECRETAAAAAAAAA",  # valid base32
     }
+
+
+# -- running the job against a real sandbox on a loopback port ---------------------------
+
+import asyncio  # noqa: E402
+import shutil  # noqa: E402
+from dataclasses import dataclass, replace  # noqa: E402
+
+from batch.run import RunOptions, RunReport, run_job  # noqa: E402
+from batch.sandbox.directory import parse_directory  # noqa: E402
+from batch.sandbox.server import SandboxServer  # noqa: E402
+from batch.settings import Settings, load_settings, resolve_environment  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLES = REPO / "samples"
+
+
+def fast_settings(**over: object) -> Settings:
+    """Defaults with short waits, so fault tests take seconds, not minutes."""
+    base = replace(load_settings(), retry_initial_wait=0.01, retry_max_wait=0.05, concurrency=8)
+    return replace(base, **over)
+
+
+@dataclass
+class Job:
+    report: RunReport
+    counters: dict
+
+
+def run_against(server: SandboxServer, workbook: Path, *, settings: Settings | None = None,
+                retry_unchanged: bool = False, stopping: asyncio.Event | None = None,
+                court_per_second: float | None = None) -> Job:
+    settings = settings or fast_settings()
+    env = resolve_environment(settings, "sandbox", port=server.port)
+    if court_per_second is not None:
+        env = replace(env, court_per_second=court_per_second)
+    options = RunOptions(workbook=workbook, retry_unchanged=retry_unchanged)
+    report = asyncio.run(run_job(options, settings, env, stopping=stopping))
+    return Job(report, server.state.counters())
+
+
+@pytest.fixture
+def sample_copy(tmp_path: Path) -> Path:
+    """The sample workbook in a folder of its own (results, log and journal land beside it)."""
+    target = tmp_path / "attorneys.xlsx"
+    shutil.copy(SAMPLES / "attorneys.xlsx", target)
+    return target
+
+
+@pytest.fixture
+def sample_sandbox():
+    from batch.sandbox.directory import load_directory
+
+    with SandboxServer(load_directory(SAMPLES / "sandbox-directory.toml")) as server:
+        yield server
+
+
+def sandbox_from(text: str) -> SandboxServer:
+    import tomllib
+
+    return SandboxServer(parse_directory(tomllib.loads(text)))
+
+
+def all_output_bytes(folder: Path) -> bytes:
+    """Every file a run wrote in ``folder`` (results, log, journal and its WAL, snapshots)."""
+    chunks = []
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and path.suffix not in (".xlsx",) or path.name.endswith(".results.xlsx"):
+            chunks.append(path.read_bytes())
+    return b"\n".join(chunks)
+
+
+def xlsx_text(path: Path) -> str:
+    """All cell text of a workbook (xlsx is zipped: search its cells, not its bytes)."""
+    wb = openpyxl.load_workbook(path)
+    return "\n".join(str(c) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for c in row if c)
