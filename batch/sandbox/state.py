@@ -63,6 +63,8 @@ class SandboxState:
     requests: Counter[str] = field(default_factory=Counter)
     max_rate: dict[str, int] = field(default_factory=dict)
     bad_credentials: Counter[str] = field(default_factory=Counter)
+    #: (host, arrival time, status) of every request, when a test asks for it.
+    trace: list[tuple[str, float, int]] | None = None
     _seen: dict[str, deque[float]] = field(default_factory=dict)
     _accepted: dict[str, deque[float]] = field(default_factory=dict)
 
@@ -87,6 +89,8 @@ class SandboxState:
             seen.popleft()
         self.max_rate[host] = max(self.max_rate.get(host, 0), len(seen))
         limit = self.directory.faults.rate_limit
+        if self.trace is not None:
+            self.trace.append((host, now, 0))
         if not limit:
             return True
         accepted = self._accepted.setdefault(host, deque())
@@ -94,6 +98,8 @@ class SandboxState:
             accepted.popleft()
         if len(accepted) >= limit:
             self.counts["responses_429"] += 1
+            if self.trace is not None:
+                self.trace.append((host, now, 429))
             return False
         accepted.append(now)
         return True
