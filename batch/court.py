@@ -68,6 +68,10 @@ class CourtFlow:
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
     cookies: dict[str, str] = field(default_factory=dict)
     attempts: int = 0
+    #: The PACER token in force when the last page (and its one-time form token) was
+    #: fetched: a form fetched under an older token is stale once another row of the
+    #: account has logged in again.
+    _page_token: str = ""
 
     @property
     def base(self) -> str:
@@ -238,11 +242,14 @@ class CourtFlow:
             if response.is_redirect and "Location" in response.headers:
                 url = str(response.url.join(response.headers["Location"]))
                 continue
+            self._page_token = self.session.token
             return response, parse_page(response.content, str(response.url))
         raise GaveUp(f"{self.court.id} redirected too many times")
 
     async def _post(self, step: str, form: Form, values: Mapping[str, str]) -> tuple[httpx.Response, Page]:
         self.on_step(step)
+        if self.session.token != self._page_token:
+            raise Restart(f"{step}: the PACER session was renewed since the form was shown")
         fields = [(i.name, values.get(i.name, i.value)) for i in form.inputs if i.name and i.type != "submit"]
         submit = next((i for i in form.inputs if i.type == "submit" and i.name), None)
         if submit is not None:
@@ -264,6 +271,7 @@ class CourtFlow:
         except TransientError as exc:
             raise Restart(f"{step}: {exc.reason}") from None
         self._keep_cookies(response)
+        self._page_token = self.session.token
         if self._is_login_redirect(response):
             if not await self.session.refresh(stale):
                 raise GaveUp(f"{self.court.id}: the PACER session expired and a new login failed")

@@ -49,8 +49,17 @@ CMECF = [
     ("flsb", "abrown", "Ecf-Flsb-Alex-2026", "Brown, Alex", 'page = "maintenance"'),
     ("ca11", "abrown", "Ecf-Ca11-Alex-2026", "Brown, Alex J.", ""),
 ]
-HEADER = ["Attorney Name", "PACER Username", "PACER Password", "Court", "CM/ECF Login", "CM/ECF Password",
-          "PACER OTP Secret (optional)", "Client Code (optional)", "Office"]
+HEADER = [
+    "Attorney Name",
+    "PACER Username",
+    "PACER Password",
+    "Court",
+    "CM/ECF Login",
+    "CM/ECF Password",
+    "PACER OTP Secret (optional)",
+    "Client Code (optional)",
+    "Office",
+]
 # attorney, username, court, login, pacer password override, ecf password override, office, expected
 ROWS = [
     ("Jane Q. Doe", "jdoe2019a", "alsd", "jdoe", None, None, "Mobile", "linked"),
@@ -61,8 +70,26 @@ ROWS = [
     ("Robert T. Smith", "rsmith2020", "flsd", "rsmith", None, None, "Miami", "name_mismatch"),
     ("María García", "mgarcia2018", "flsd", "mgarcia", None, None, "Miami", "linked (MFA)"),
     ("María García", "mgarcia2018", "ca11", "mgarcia", None, None, "Miami", "linked (MFA)"),
-    ("Chris Badpass", "badpacer01", "alsd", "cbad", "Pacer-Wrong-2026!!", None, "Mobile", "pacer_bad_credentials"),
-    ("Chris Badpass", "badpacer01", "nysd", "cbad", "Pacer-Wrong-2026!!", None, "New York", "pacer_bad_credentials"),
+    (
+        "Chris Badpass",
+        "badpacer01",
+        "alsd",
+        "cbad",
+        "Pacer-Wrong-2026!!",
+        None,
+        "Mobile",
+        "pacer_bad_credentials",
+    ),
+    (
+        "Chris Badpass",
+        "badpacer01",
+        "nysd",
+        "cbad",
+        "Pacer-Wrong-2026!!",
+        None,
+        "New York",
+        "pacer_bad_credentials",
+    ),
     ("Dana Disabled", "disabled01", "alsd", "ddisabled", None, None, "Mobile", "pacer_account_disabled"),
     ("Lee Legacy", "legacyacct", "nysd", "llegacy", None, None, "New York", "pacer_not_upgraded"),
     ("Kim Lee", "klee2021x", "alsd", "klee", None, "Ecf-Typo-Kim-2026", "Mobile", "ecf_bad_credentials"),
@@ -93,12 +120,24 @@ def directory_toml() -> str:
         "",
     ]
     for user, pw, name, status, mfa in PACER:
-        lines += ["[[pacer]]", f'username = "{user}"', f'password = "{pw}"', f'name = "{name}"', f'status = "{status}"']
+        lines += [
+            "[[pacer]]",
+            f'username = "{user}"',
+            f'password = "{pw}"',
+            f'name = "{name}"',
+            f'status = "{status}"',
+        ]
         if mfa:
             lines.append(f'mfa_secret = "{mfa}"')
         lines.append("")
     for court, login, pw, name, extra in CMECF:
-        lines += ["[[cmecf]]", f'court = "{court}"', f'login = "{login}"', f'password = "{pw}"', f'name = "{name}"']
+        lines += [
+            "[[cmecf]]",
+            f'court = "{court}"',
+            f'login = "{login}"',
+            f'password = "{pw}"',
+            f'name = "{name}"',
+        ]
         if extra:
             lines.append(extra)
         lines.append("")
@@ -121,15 +160,19 @@ def workbook() -> openpyxl.Workbook:
     for attorney, user, court, login, pacer_pw, ecf_pw, office, _expected in ROWS:
         p = pacer.get(user)
         e = ecf.get((court.lower(), login))
-        ws.append([
-            attorney, user,
-            pacer_pw or (p[1] if p else "Pacer-Someone-2026"),
-            court, login,
-            ecf_pw if ecf_pw is not None else (e[2] if e else "Ecf-Someone-2026!"),
-            p[4] if p else "",
-            "FIRM-0042" if user == "jdoe2019a" else "",
-            office,
-        ])
+        ws.append(
+            [
+                attorney,
+                user,
+                pacer_pw or (p[1] if p else "Pacer-Someone-2026"),
+                court,
+                login,
+                ecf_pw if ecf_pw is not None else (e[2] if e else "Ecf-Someone-2026!"),
+                p[4] if p else "",
+                "FIRM-0042" if user == "jdoe2019a" else "",
+                office,
+            ]
+        )
     for col in "ABCDEFGHI":
         ws.column_dimensions[col].width = 20
     return wb

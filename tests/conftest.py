@@ -105,9 +105,15 @@ class Job:
     counters: dict
 
 
-def run_against(server: SandboxServer, workbook: Path, *, settings: Settings | None = None,
-                retry_unchanged: bool = False, stopping: asyncio.Event | None = None,
-                court_per_second: float | None = None) -> Job:
+def run_against(
+    server: SandboxServer,
+    workbook: Path,
+    *,
+    settings: Settings | None = None,
+    retry_unchanged: bool = False,
+    stopping: asyncio.Event | None = None,
+    court_per_second: float | None = None,
+) -> Job:
     settings = settings or fast_settings()
     env = resolve_environment(settings, "sandbox", port=server.port)
     if court_per_second is not None:
@@ -143,7 +149,7 @@ def all_output_bytes(folder: Path) -> bytes:
     """Every file a run wrote in ``folder`` (results, log, journal and its WAL, snapshots)."""
     chunks = []
     for path in sorted(folder.rglob("*")):
-        if path.is_file() and path.suffix not in (".xlsx",) or path.name.endswith(".results.xlsx"):
+        if (path.is_file() and path.suffix not in (".xlsx",)) or path.name.endswith(".results.xlsx"):
             chunks.append(path.read_bytes())
     return b"\n".join(chunks)
 
@@ -151,4 +157,6 @@ def all_output_bytes(folder: Path) -> bytes:
 def xlsx_text(path: Path) -> str:
     """All cell text of a workbook (xlsx is zipped: search its cells, not its bytes)."""
     wb = openpyxl.load_workbook(path)
-    return "\n".join(str(c) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for c in row if c)
+    return "\n".join(
+        str(c) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for c in row if c
+    )

@@ -14,11 +14,29 @@ from batch.outcomes import Outcome
 
 # Row number (the sheet's own; the header is on row 3) -> expected outcome.
 EXPECTED = {
-    4: "linked", 5: "linked", 6: "linked", 7: "linked", 8: "already_linked", 9: "name_mismatch",
-    10: "linked", 11: "linked", 12: "pacer_bad_credentials", 13: "pacer_bad_credentials",
-    14: "pacer_account_disabled", 15: "pacer_not_upgraded", 16: "ecf_bad_credentials", 17: "linked",
-    18: "ecf_locked_out", 19: "ecf_linked_elsewhere", 20: "court_not_nextgen", 21: "unrecognized_page",
-    22: "linked", 23: "invalid_row", 24: "invalid_row", 25: "invalid_row", 26: "duplicate_row",
+    4: "linked",
+    5: "linked",
+    6: "linked",
+    7: "linked",
+    8: "already_linked",
+    9: "name_mismatch",
+    10: "linked",
+    11: "linked",
+    12: "pacer_bad_credentials",
+    13: "pacer_bad_credentials",
+    14: "pacer_account_disabled",
+    15: "pacer_not_upgraded",
+    16: "ecf_bad_credentials",
+    17: "linked",
+    18: "ecf_locked_out",
+    19: "ecf_linked_elsewhere",
+    20: "court_not_nextgen",
+    21: "unrecognized_page",
+    22: "linked",
+    23: "invalid_row",
+    24: "invalid_row",
+    25: "invalid_row",
+    26: "duplicate_row",
 }
 
 
@@ -33,7 +51,14 @@ def test_sample_workbook_every_row_right(sample_copy: Path, sample_sandbox):
     assert wb.sheetnames == ["Results", "Needs attention", "Summary"]
     results = list(wb["Results"].iter_rows(values_only=True))
     header = results[0]
-    assert header[0] == "row" and header[-6:] == ("outcome", "detail", "next_step", "attempts", "finished_at", "run_id")
+    assert header[0] == "row" and header[-6:] == (
+        "outcome",
+        "detail",
+        "next_step",
+        "attempts",
+        "finished_at",
+        "run_id",
+    )
     assert "office" not in header and "Office" in header  # other columns are kept as written
     assert not {"pacer_password", "cmecf_password", "pacer_otp_secret"} & set(header)
     assert [r[0] for r in results[1:]] == sorted(EXPECTED)
@@ -59,8 +84,21 @@ def test_one_login_per_account_and_a_logout(sample_copy: Path, sample_sandbox):
     job = run_against(sample_sandbox, sample_copy)
     logins = job.counters["logins"]
     # jdoe2019a has three courts, yet one login; every account sent once.
-    assert logins == {u: 1 for u in ("jdoe2019a", "rsmith2020", "mgarcia2018", "badpacer01", "disabled01",
-                                     "legacyacct", "klee2021x", "tnguyen22", "pwhite2017", "abrown2016")}
+    assert logins == {
+        u: 1
+        for u in (
+            "jdoe2019a",
+            "rsmith2020",
+            "mgarcia2018",
+            "badpacer01",
+            "disabled01",
+            "legacyacct",
+            "klee2021x",
+            "tnguyen22",
+            "pwhite2017",
+            "abrown2016",
+        )
+    }
     assert job.counters["logouts"] == 7  # the seven accounts whose login worked
     assert job.counters["double_links"] == []
 
@@ -69,7 +107,9 @@ def test_rerun_sends_nothing_new_and_keeps_every_row(sample_copy: Path, sample_s
     first = run_against(sample_sandbox, sample_copy)
     sample_sandbox.state.reset_counters()
     second = run_against(sample_sandbox, sample_copy)
-    assert [(x.row, x.outcome) for x in first.report.lines] == [(x.row, x.outcome) for x in second.report.lines]
+    assert [(x.row, x.outcome) for x in first.report.lines] == [
+        (x.row, x.outcome) for x in second.report.lines
+    ]
     assert second.counters["logins"] == {}  # done and unchanged "fix" rows are not sent again
     assert second.report.facts.this_run == {"skip_done": 9, "skip_unchanged": 10}
 
@@ -81,7 +121,9 @@ def test_no_secret_in_any_output(sample_copy: Path, sample_sandbox):
     job = run_against(sample_sandbox, sample_copy)
     wb = openpyxl.load_workbook(SAMPLES / "attorneys.xlsx")
     secrets = {MFA, *(p[1] for p in PACER), *(c[2] for c in CMECF)}
-    secrets |= {str(row[i]) for row in wb.active.iter_rows(min_row=4, values_only=True) for i in (2, 5) if row[i]}
+    secrets |= {
+        str(row[i]) for row in wb.active.iter_rows(min_row=4, values_only=True) for i in (2, 5) if row[i]
+    }
     outputs = all_output_bytes(sample_copy.parent).replace(sample_copy.read_bytes(), b"")
     text = xlsx_text(job.report.paths.results)
     for secret in secrets:
@@ -91,7 +133,9 @@ def test_no_secret_in_any_output(sample_copy: Path, sample_sandbox):
 
 def test_cli_run_check_and_template(tmp_path: Path, sample_copy: Path):
     runner = CliRunner()
-    result = runner.invoke(cli, ["run", str(sample_copy), "--sandbox-directory", str(SAMPLES / "sandbox-directory.toml")])
+    result = runner.invoke(
+        cli, ["run", str(sample_copy), "--sandbox-directory", str(SAMPLES / "sandbox-directory.toml")]
+    )
     assert result.exit_code == 1, result.output
     assert "linked" in result.output and "Results:" in result.output
     result = runner.invoke(cli, ["check", str(sample_copy)])
@@ -114,7 +158,19 @@ def test_cli_unusable_workbook_sends_nothing(tmp_path: Path):
 
 def test_outcome_vocabulary_is_the_contract():
     assert [o.value for o in Outcome] == [
-        "linked", "already_linked", "name_mismatch", "pacer_bad_credentials", "pacer_account_disabled",
-        "pacer_not_upgraded", "ecf_bad_credentials", "ecf_locked_out", "ecf_linked_elsewhere",
-        "court_not_nextgen", "invalid_row", "duplicate_row", "unrecognized_page", "gave_up", "interrupted",
+        "linked",
+        "already_linked",
+        "name_mismatch",
+        "pacer_bad_credentials",
+        "pacer_account_disabled",
+        "pacer_not_upgraded",
+        "ecf_bad_credentials",
+        "ecf_locked_out",
+        "ecf_linked_elsewhere",
+        "court_not_nextgen",
+        "invalid_row",
+        "duplicate_row",
+        "unrecognized_page",
+        "gave_up",
+        "interrupted",
     ]

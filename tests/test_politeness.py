@@ -46,24 +46,34 @@ def test_retry_after_is_honoured_by_every_worker(tmp_path: Path):
 
 def test_a_rejected_password_is_never_sent_again(tmp_path: Path):
     directory = toml_directory(
-        pacer=[{"username": "wrongpw01", "password": "Right-Pacer-Pass-1", "name": "Ann Wrong"},
-               {"username": "wrongecf01", "password": "Right-Pacer-Pass-2", "name": "Ben Wrong"}],
-        cmecf=[{"court": "alsd", "login": "awrong", "password": "Right-Ecf-Pass-111", "name": "Wrong, Ann"},
-               {"court": "nysd", "login": "awrong", "password": "Right-Ecf-Pass-222", "name": "Wrong, Ann"},
-               {"court": "alsd", "login": "bwrong", "password": "Right-Ecf-Pass-333", "name": "Wrong, Ben"}],
+        pacer=[
+            {"username": "wrongpw01", "password": "Right-Pacer-Pass-1", "name": "Ann Wrong"},
+            {"username": "wrongecf01", "password": "Right-Pacer-Pass-2", "name": "Ben Wrong"},
+        ],
+        cmecf=[
+            {"court": "alsd", "login": "awrong", "password": "Right-Ecf-Pass-111", "name": "Wrong, Ann"},
+            {"court": "nysd", "login": "awrong", "password": "Right-Ecf-Pass-222", "name": "Wrong, Ann"},
+            {"court": "alsd", "login": "bwrong", "password": "Right-Ecf-Pass-333", "name": "Wrong, Ben"},
+        ],
         faults={"seed": 3, "error_rate": 0.2},  # transient errors must not turn into resends
     )
-    wb = write_xlsx(tmp_path / "w.xlsx", [
-        ["Ann Wrong", "wrongpw01", "Typo-Pacer-Pass-1", "alsd", "awrong", "Right-Ecf-Pass-111"],
-        ["Ann Wrong", "wrongpw01", "Typo-Pacer-Pass-1", "nysd", "awrong", "Right-Ecf-Pass-222"],
-        ["Ben Wrong", "wrongecf01", "Right-Pacer-Pass-2", "alsd", "bwrong", "Typo-Ecf-Pass-3333"],
-    ])
+    wb = write_xlsx(
+        tmp_path / "w.xlsx",
+        [
+            ["Ann Wrong", "wrongpw01", "Typo-Pacer-Pass-1", "alsd", "awrong", "Right-Ecf-Pass-111"],
+            ["Ann Wrong", "wrongpw01", "Typo-Pacer-Pass-1", "nysd", "awrong", "Right-Ecf-Pass-222"],
+            ["Ben Wrong", "wrongecf01", "Right-Pacer-Pass-2", "alsd", "bwrong", "Typo-Ecf-Pass-3333"],
+        ],
+    )
     with sandbox_from(directory) as server:
         first = run_against(server, wb)
         second = run_against(server, wb)
         third = run_against(server, wb, retry_unchanged=True)
     assert [str(x.outcome) for x in first.report.lines] == [
-        "pacer_bad_credentials", "pacer_bad_credentials", "ecf_bad_credentials"]
+        "pacer_bad_credentials",
+        "pacer_bad_credentials",
+        "ecf_bad_credentials",
+    ]
     assert first.counters["bad_logins"] == {"wrongpw01": 1}  # one login for both rows, never retried
     assert first.counters["bad_credential_submissions"] == {"alsd/bwrong": 1}
     assert second.counters["bad_logins"] == {"wrongpw01": 1}  # the rerun did not send them again

@@ -1,0 +1,141 @@
+"""Faults: 503 bursts, lost confirm answers, expiring tokens, a dead court, a slow court,
+Retry-After as a date, refused connections. Every outcome stays right."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+from pathlib import Path
+
+from conftest import fast_settings, run_against, sandbox_from, toml_directory, write_xlsx
+
+from batch.run import RunOptions, run_job
+from batch.settings import resolve_environment
+
+
+def _accounts(n: int, courts: list[str]) -> tuple[list[dict], list[dict], list[list[str]]]:
+    pacer, cmecf, rows = [], [], []
+    for i in range(n):
+        user = f"attorney{i:03d}"
+        pacer.append({"username": user, "password": f"Pacer-Pass-{i:04d}", "name": f"Avery {i:03d} Fault"})
+        for court in courts:
+            cmecf.append(
+                {
+                    "court": court,
+                    "login": f"af{i:03d}",
+                    "password": f"Ecf-Pass-{court}-{i:03d}",
+                    "name": f"Fault, Avery {i:03d}",
+                }
+            )
+            rows.append(
+                [
+                    f"Avery {i:03d} Fault",
+                    user,
+                    f"Pacer-Pass-{i:04d}",
+                    court,
+                    f"af{i:03d}",
+                    f"Ecf-Pass-{court}-{i:03d}",
+                ]
+            )
+    return pacer, cmecf, rows
+
+
+def _setup(tmp_path: Path, n: int, courts: list[str], faults: dict, court_entries=()):
+    pacer, cmecf, rows = _accounts(n, courts)
+    wb = write_xlsx(tmp_path / "faults.xlsx", rows)
+    return sandbox_from(toml_directory(pacer, cmecf, court_entries, faults)), wb
+
+
+def test_bursts_of_503_and_lost_confirms_still_link_once(tmp_path: Path):
+    server, wb = _setup(
+        tmp_path, 8, ["alsd", "nysb", "ca11"], {"seed": 7, "error_rate": 0.15, "drop_after_confirm": 0.5}
+    )
+    with server:
+        runs = [run_against(server, wb, settings=fast_settings(retry_attempts=6, flow_attempts=4))]
+        # Faults that outlast the retry policy end gave_up, and a rerun is safe: rerun
+        # (as a person would) until nothing is left to retry.
+        while any(str(x.outcome) == "gave_up" for x in runs[-1].report.lines) and len(runs) < 4:
+            runs.append(run_against(server, wb, settings=fast_settings(retry_attempts=6, flow_attempts=4)))
+        counters = server.state.counters()
+    final = runs[-1].report.lines
+    assert {str(x.outcome) for x in final} == {"linked"}, [(x.row, x.detail) for x in final]
+    assert counters["responses_503"] > 0 and counters["responses_502"] > 0
+    assert counters["double_links"] == []
+    assert len(counters["links"]) == 24 and set(counters["links"].values()) == {1}
+    lost = [
+        x for run in runs for x in run.report.lines if "the confirm sent earlier went through" in x.detail
+    ]
+    assert lost, "a lost confirm answer should be found by the filing menus on the next attempt"
+
+
+def test_token_expiry_mid_flow_logs_in_again_and_links(tmp_path: Path):
+    # A district row takes six court requests; the token dies after five, in mid-flow,
+    # just before the filing menus are checked.
+    server, wb = _setup(tmp_path, 4, ["alsd"], {"token_ttl_requests": 5})
+    with server:
+        job = run_against(server, wb)
+    assert {str(x.outcome) for x in job.report.lines} == {"linked"}
+    assert job.counters["double_links"] == []
+    assert set(job.counters["logins"].values()) == {2}  # one login, one re-login after the expiry
+
+
+def test_a_session_that_keeps_expiring_ends_gave_up_with_bounded_logins(tmp_path: Path):
+    # Every token dies at the credentials post: each try logs in again and starts over,
+    # and after flow_attempts tries the row ends gave_up instead of looping.
+    server, wb = _setup(tmp_path, 2, ["nysb"], {"token_ttl_requests": 3})
+    with server:
+        job = run_against(server, wb, settings=fast_settings(flow_attempts=3))
+    assert {str(x.outcome) for x in job.report.lines} == {"gave_up"}
+    assert all("session expired" in x.detail and x.attempts == 3 for x in job.report.lines)
+    assert set(job.counters["logins"].values()) == {4}  # the first login and one per try
+
+
+def test_a_dead_court_is_put_aside_and_does_not_starve_the_others(tmp_path: Path):
+    server, wb = _setup(tmp_path, 10, ["nysd", "alsd"], {}, court_entries=[{"id": "nysd", "down": True}])
+    with server:
+        job = run_against(
+            server, wb, settings=fast_settings(retry_attempts=2, circuit_failures=3, concurrency=2)
+        )
+    by_court = {}
+    for x in job.report.lines:
+        by_court.setdefault(x.court, set()).add(str(x.outcome))
+    assert by_court == {"nysd": {"gave_up"}, "alsd": {"linked"}}
+    put_aside = [x for x in job.report.lines if "put aside" in x.detail]
+    assert put_aside, "after 3 failures in a row the court's other rows end at once"
+    # The dead court got few requests: 3 rows x (1 + 2 retries), the rest were put aside.
+    assert job.counters["requests"]["nysd"] <= 3 * 3 + 2 * 3
+    log = [json.loads(line) for line in job.report.paths.log.read_text().splitlines()]
+    assert any("put aside" in e.get("detail", "") for e in log if e["event"] == "row_finished")
+
+
+def test_a_slow_court_times_out_while_the_others_link(tmp_path: Path):
+    server, wb = _setup(tmp_path, 2, ["alsd", "nysd"], {}, court_entries=[{"id": "nysd", "latency_ms": 1500}])
+    with server:
+        job = run_against(server, wb, settings=fast_settings(read_seconds=0.3, retry_attempts=1))
+    got = {x.court: str(x.outcome) for x in job.report.lines}
+    assert got == {"alsd": "linked", "nysd": "gave_up"}
+    assert all("no answer in time" in x.detail for x in job.report.lines if x.court == "nysd")
+
+
+def test_retry_after_as_an_http_date(tmp_path: Path):
+    server, wb = _setup(tmp_path, 4, ["alsd"], {"rate_limit": 3, "retry_after": "date"})
+    with server:
+        job = run_against(server, wb, court_per_second=50)
+    assert {str(x.outcome) for x in job.report.lines} == {"linked"}
+    assert job.counters["responses_429"] > 0
+
+
+def test_refused_connection_ends_gave_up_not_a_crash(tmp_path: Path):
+    _, _, rows = _accounts(2, ["alsd"])
+    wb = write_xlsx(tmp_path / "refused.xlsx", rows)
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()  # nothing listens there now
+    settings = fast_settings(retry_attempts=1)
+    env = resolve_environment(settings, "sandbox", port=port)
+    report = asyncio.run(run_job(RunOptions(workbook=wb), settings, env))
+    assert {str(x.outcome) for x in report.lines} == {"gave_up"}
+    assert all("connection failed" in x.detail for x in report.lines)
+    assert report.exit_code == 1
