@@ -1,0 +1,176 @@
+"""Reruns and crash safety, with real processes: Ctrl-C, SIGKILL at random moments, edited sheets."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import openpyxl
+import pytest
+from conftest import REPO, fast_settings, run_against, sandbox_from, toml_directory, write_xlsx
+
+from batch.bench import Sandbox
+
+ENV = {**os.environ, "PYTHONPATH": str(REPO)}
+
+
+def _directory(n: int, courts: list[str], faults: dict) -> tuple[str, list[list[str]]]:
+    pacer, cmecf, rows = [], [], []
+    for i in range(n):
+        user = f"rerun{i:04d}"
+        pacer.append({"username": user, "password": f"Pacer-Rerun-{i:04d}", "name": f"Robin {i:04d} Rerun"})
+        for court in courts:
+            cmecf.append({"court": court, "login": f"rr{i:04d}", "password": f"Ecf-Rerun-{court}-{i:04d}",
+                          "name": f"Rerun, Robin {i:04d}"})
+            rows.append([f"Robin {i:04d} Rerun", user, f"Pacer-Rerun-{i:04d}", court, f"rr{i:04d}",
+                         f"Ecf-Rerun-{court}-{i:04d}"])
+    return toml_directory(pacer, cmecf, faults=faults), rows
+
+
+def _config(tmp_path: Path, url: str, concurrency: int = 4) -> Path:
+    path = tmp_path / "test.toml"
+    path.write_text(f"""[run]
+concurrency = {concurrency}
+[retries]
+initial_wait_seconds = 0.01
+max_wait_seconds = 0.05
+attempts = 6
+flow_attempts = 4
+[environments.local]
+login_url = "{url}"
+court_url = "{url}/ecf/{{court}}"
+login_per_second = 200
+court_per_second = 200
+""")
+    return path
+
+
+def _run(wb: Path, config: Path) -> subprocess.Popen:
+    cmd = [sys.executable, "-m", "batch", "run", str(wb), "--env", "local", "--config", str(config)]
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=ENV, cwd=wb.parent)
+
+
+def _outcomes(results: Path) -> list[str]:
+    rows = list(openpyxl.load_workbook(results)["Results"].iter_rows(values_only=True))
+    column = rows[0].index("outcome")
+    return [r[column] for r in rows[1:]]
+
+
+def _counters_and_reset(sandbox: Sandbox) -> dict:
+    import httpx
+
+    counters = sandbox.counters()
+    httpx.post(f"{sandbox.url}/_sandbox/reset-counters")
+    return counters
+
+
+def test_edited_reordered_sheet_retries_only_what_changed(tmp_path: Path):
+    text, rows = _directory(4, ["alsd"], {})
+    rows[1][5] = "Ecf-Typo-Password-1"  # row 3: a wrong CM/ECF password
+    wb = write_xlsx(tmp_path / "sheet.xlsx", rows)
+    with sandbox_from(text) as server:
+        first = run_against(server, wb)
+        assert [str(x.outcome) for x in first.report.lines] == ["linked", "ecf_bad_credentials", "linked", "linked"]
+        # A person fixes nothing yet, reorders the sheet and inserts a title row: nothing is resent.
+        server.state.reset_counters()
+        book = openpyxl.Workbook()
+        book.active.append(["Linking, second try"])
+        for r in [["attorney_name", "pacer_username", "pacer_password", "court", "cmecf_login", "cmecf_password"],
+                  rows[3], rows[1], rows[0], rows[2]]:
+            book.active.append(r)
+        book.save(wb)
+        second = run_against(server, wb)
+        assert second.counters["logins"] == {} and second.counters["bad_credential_submissions"] == {}
+        assert [(x.row, str(x.outcome)) for x in second.report.lines] == [
+            (3, "linked"), (4, "ecf_bad_credentials"), (5, "linked"), (6, "linked")]
+        # Now the password is corrected: only that row is sent, and it links.
+        book.active.cell(row=4, column=6, value=rows[1][5].replace("Ecf-Typo-Password-1", "Ecf-Rerun-alsd-0001"))
+        book.save(wb)
+        server.state.reset_counters()
+        third = run_against(server, wb)
+    assert third.counters["logins"] == {"rerun0001": 1}
+    assert [str(x.outcome) for x in third.report.lines] == ["linked"] * 4
+    assert third.report.exit_code == 0
+    assert next(x for x in third.report.lines if x.row == 4).runs == 2
+
+
+def test_ctrl_c_writes_results_marks_interrupted_then_a_rerun_finishes(tmp_path: Path):
+    text, rows = _directory(12, ["alsd", "nysd"], {"latency_ms": 60})
+    (tmp_path / "d.toml").write_text(text)
+    wb = write_xlsx(tmp_path / "cc.xlsx", rows)
+    sandbox = Sandbox(tmp_path / "d.toml", tmp_path)
+    try:
+        config = _config(tmp_path, sandbox.url, concurrency=2)
+        proc = _run(wb, config)
+        log = tmp_path / "cc.log.jsonl"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and (not log.exists() or b"row_finished" not in log.read_bytes()):
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 130, err.decode()
+        outcomes = _outcomes(tmp_path / "cc.results.xlsx")
+        assert "interrupted" in outcomes and "linked" in outcomes
+        assert set(outcomes) <= {"linked", "interrupted"}
+        rerun = _run(wb, config)
+        rerun.communicate(timeout=120)
+        assert rerun.returncode == 0
+        counters = sandbox.counters()
+        assert counters["double_links"] == [] and len(counters["links"]) == 24
+    finally:
+        sandbox.stop()
+
+
+@pytest.mark.slow
+def test_sigkill_at_random_moments_never_links_twice_nor_loses_a_row(tmp_path: Path):
+    text, rows = _directory(10, ["alsd", "nysb", "ca11"], {
+        "seed": 11, "latency_ms": 25, "error_rate": 0.05, "drop_after_confirm": 0.3})
+    (tmp_path / "d.toml").write_text(text)
+    wb = write_xlsx(tmp_path / "kill.xlsx", rows)
+    sandbox = Sandbox(tmp_path / "d.toml", tmp_path)
+    rng = random.Random(5)
+    journal = tmp_path / "kill.journal.sqlite"
+    try:
+        config = _config(tmp_path, sandbox.url, concurrency=3)
+        for _ in range(8):
+            proc = _run(wb, config)
+            time.sleep(rng.uniform(0.4, 2.0))
+            proc.kill()  # SIGKILL: no cleanup at all
+            proc.wait()
+            counters = _counters_and_reset(sandbox)
+            assert counters["double_links"] == []
+            assert all(n <= 1 for n in counters["logins"].values()), counters["logins"]  # one per account per run
+        for _ in range(4):  # then let it finish, rerunning what gave up
+            proc = _run(wb, config)
+            proc.communicate(timeout=120)
+            counters = _counters_and_reset(sandbox)
+            assert counters["double_links"] == []
+            assert all(n <= 1 for n in counters["logins"].values())
+            if proc.returncode == 0:
+                break
+        assert proc.returncode == 0
+    finally:
+        sandbox.stop()
+    db = sqlite3.connect(journal)
+    assert {o for (o,) in db.execute("SELECT outcome FROM rows")} == {"linked"}
+    assert db.execute("SELECT count(*) FROM rows").fetchone()[0] == 30
+    # No finished row was redone: no attempt began after the row's first done outcome.
+    redone = db.execute("""
+        SELECT count(*) FROM attempts a JOIN (
+            SELECT identity, min(id) AS done_id FROM attempts
+            WHERE outcome IN ('linked', 'already_linked') GROUP BY identity) d
+        ON a.identity = d.identity AND a.id > d.done_id""").fetchone()[0]
+    assert redone == 0
+    # The kills really landed mid-run: runs that never ended, some with rows in flight.
+    unended = db.execute("SELECT count(*) FROM runs WHERE ended_at IS NULL").fetchone()[0]
+    assert unended >= 4
+    assert _outcomes(tmp_path / "kill.results.xlsx") == ["linked"] * 30
+    events = [json.loads(line) for line in (tmp_path / "kill.log.jsonl").read_text().splitlines() if line.strip()]
+    assert any(e["event"] == "run_finished" for e in events)
