@@ -18,11 +18,12 @@ from urllib.parse import urljoin
 _SPACE = re.compile(r"\s+")
 # Tags a browser lays out as their own box (or a line break): text on either side of
 # them never runs together, so they end one block and start the next.
-_BLOCK = frozenset(
+_BLOCK_TAGS = (
     "address article aside blockquote br caption center dd dir div dl dt fieldset figcaption figure "
     "footer form h1 h2 h3 h4 h5 h6 header hr label legend li main menu nav ol option p pre section "
-    "select table tbody td textarea tfoot th thead tr ul".split()
+    "select table tbody td textarea tfoot th thead tr ul"
 )
+_BLOCK = frozenset(_BLOCK_TAGS.split())
 # Content a browser never shows on the page. <noscript> is not here: the client runs no
 # script, so, like a browser with scripting off, it sees what <noscript> says.
 _INVISIBLE = frozenset({"script", "style", "title", "head", "template"})
