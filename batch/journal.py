@@ -1,30 +1,38 @@
 """The journal: a SQLite file that makes every run resumable and never links twice.
 
 One record per row identity (court, CM/ECF login, PACER username) with its latest
-outcome, and one record per attempt: when it began, the step it reached, whether the
-confirm was sent. Each row's result is committed the moment it is known.
+outcome (table ``rows``), one record per attempt (``attempts``: when it began, the step it
+reached, whether the confirm was sent), one per run (``runs``). Each row's result is
+committed the moment it is known.
 
-WAL with ``synchronous=NORMAL``: a commit survives the process being killed at any
-moment (the case that matters: Ctrl-C, ``kill -9``, a crash); only a power cut can lose
-the last commits, which a rerun then simply redoes (a lost confirm is found by the
-filing menus). No secret is stored: a row's fingerprint is an HMAC keyed by a random key
-that lives only in this file, so the journal tells a corrected password from an
-unchanged one without being a dictionary to guess passwords against.
+Durability: WAL with ``synchronous=NORMAL``. In WAL mode a commit is in the WAL file once
+``COMMIT`` returns, so it survives the process being killed at any moment (Ctrl-C,
+``kill -9``, a crash: the case that matters here). Only a power cut or OS crash can lose
+the last few commits, which a rerun simply redoes (a lost confirm is then found by the
+filing menus). ``synchronous=FULL`` would fsync every row for no gain against a kill.
+
+Secrets: none is stored. A row's fingerprint is an HMAC-SHA256 keyed by a random key that
+lives only in this file's ``meta`` table, so the journal tells a corrected password from an
+unchanged one without being a dictionary to guess passwords against, and the same password
+fingerprints differently in two journals.
+
+One writer: ``open`` takes an exclusive ``flock`` on ``<journal>.lock``; the OS releases
+it when the process dies, so a killed run never leaves a stale lock behind.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import hmac
 import json
 import os
 import secrets
 import sqlite3
-from collections.abc import Iterable
+import sys
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import IO
@@ -32,7 +40,9 @@ from typing import IO
 from batch.accounts import AccountRow
 from batch.outcomes import Kind, Outcome, RowResult
 
-SCHEMA_VERSION = 1
+#: 1: first release. 2: attempts.previous_outcome ("" when a record had no outcome yet)
+#: and attempts.flow_attempts, for run_summary.
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -47,13 +57,24 @@ CREATE TABLE IF NOT EXISTS rows (
 CREATE TABLE IF NOT EXISTS attempts (
     id INTEGER PRIMARY KEY AUTOINCREMENT, identity TEXT NOT NULL, run_id TEXT NOT NULL,
     started_at TEXT, finished_at TEXT, step TEXT NOT NULL DEFAULT 'queued',
-    confirm_sent INTEGER NOT NULL DEFAULT 0, outcome TEXT, detail TEXT);
+    confirm_sent INTEGER NOT NULL DEFAULT 0, outcome TEXT, detail TEXT,
+    previous_outcome TEXT, flow_attempts INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS attempts_by_identity ON attempts (identity);
+CREATE INDEX IF NOT EXISTS attempts_by_run ON attempts (run_id);
 """
+# Additive changes since version 1: applied in place when a version 1 journal is opened.
+_MIGRATE_FROM_1 = (
+    "ALTER TABLE attempts ADD COLUMN previous_outcome TEXT",
+    "ALTER TABLE attempts ADD COLUMN flow_attempts INTEGER NOT NULL DEFAULT 0",
+    "CREATE INDEX IF NOT EXISTS attempts_by_run ON attempts (run_id)",
+)
+_BUSY_TIMEOUT_MS = 5000  # only outside readers (a DB browser) can hold it: we are the one writer
+_DONE = tuple(str(o) for o in Outcome if o.is_done)
 
 
 class JournalError(Exception):
-    """Raised when the journal cannot be used: another run holds it, a newer version, corrupt."""
+    """Raised when the journal cannot be used: another run holds it, it was written by a
+    newer pacer-link, it is not a journal, or a write failed (disk full, read-only)."""
 
 
 class Decision(StrEnum):
@@ -65,21 +86,25 @@ class Decision(StrEnum):
 @dataclass(frozen=True, slots=True)
 class RowRecord:
     identity: str
-    outcome: Outcome | None
+    outcome: Outcome | None  # None: begun (a confirm may be out) but never finished
     detail: str
-    attempts: int
-    runs: int
-    finished_at: datetime | None
-    run_id: str
+    attempts: int  # link-flow attempts over all runs
+    runs: int  # runs that sent this row
+    finished_at: datetime | None  # UTC
+    run_id: str  # the run that decided the outcome
     confirm_pending: bool
     fingerprint: str
 
 
 def identity_key(row: AccountRow) -> str:
+    """The row's identity as stored: "court|cmecf_login|pacer_username", case-folded.
+    Neither part can hold "|" (court ids are letters; logins are checked by validation)."""
     return "|".join(row.identity)
 
 
 def _iso(when: datetime) -> str:
+    # Stored as UTC so that text order is time order; a naive time is taken to be UTC.
+    when = when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
     return when.isoformat()
 
 
@@ -97,65 +122,108 @@ def _record(r: sqlite3.Row) -> RowRecord:
     )
 
 
+def _try_lock(fd: int) -> None:
+    """Raise ``OSError`` if another process holds the lock."""
+    if sys.platform == "win32":
+        import msvcrt
+
+        msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+    else:
+        import fcntl
+
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
 class Journal:
+    """Open with ``Journal.open(path)``; use as a context manager. Not thread-safe: the run
+    calls it from its one event-loop thread, and each method is a complete transaction."""
+
     def __init__(self, path: Path, db: sqlite3.Connection, lock: IO[bytes], key: bytes) -> None:
         self.path, self._db, self._lock, self._key = path, db, lock, key
 
     @classmethod
     def open(cls, path: Path) -> Journal:
+        """Open the journal at ``path``, creating it if missing. Raises ``JournalError``."""
         lock = cls._take_lock(path)
+        db: sqlite3.Connection | None = None
         try:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)  # owner only, from the start
-            os.close(fd)
-            db = sqlite3.connect(path, isolation_level=None, timeout=10)
+            os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))  # owner only from the start
+            # isolation_level=None: no implicit transactions; ``_tx`` says where each one is.
+            db = sqlite3.connect(path, isolation_level=None, timeout=_BUSY_TIMEOUT_MS / 1000)
             db.row_factory = sqlite3.Row
+            db.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
             db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")
-            db.executescript(_SCHEMA)
-            key = cls._key_and_version(db, path)
-        except sqlite3.DatabaseError as exc:
+            db.execute("PRAGMA synchronous=NORMAL")  # see the module docstring: kill-safe
+            key = cls._prepare(db, path)
+            for p in (path, *(path.with_name(path.name + s) for s in ("-wal", "-shm"))):
+                if p.exists():  # tighten a journal copied in or made by hand
+                    os.chmod(p, 0o600)
+        except (sqlite3.DatabaseError, JournalError, OSError) as exc:
+            if db is not None:
+                db.close()
             lock.close()
+            if isinstance(exc, JournalError):
+                raise
             raise JournalError(
-                f"{path}: not a usable pacer-link journal ({exc}); move it aside to start afresh"
+                f"{path}: not a usable pacer-link journal ({exc}); move it aside to start afresh "
+                "(rows already linked would then be checked again, never linked twice)"
             ) from None
-        except JournalError:
-            lock.close()
-            raise
         return cls(path, db, lock, key)
 
     @staticmethod
     def _take_lock(path: Path) -> IO[bytes]:
         lock_path = path.with_name(path.name + ".lock")
-        lock = os.fdopen(os.open(lock_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab")
         try:
-            fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+            lock = os.fdopen(os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600), "r+b")
+        except OSError as exc:
+            raise JournalError(f"cannot create {lock_path}: {exc.strerror}") from None
+        try:
+            _try_lock(lock.fileno())
+        except OSError:
             lock.close()
-            raise JournalError(f"another pacer-link run is using {path}; wait for it to finish") from None
+            raise JournalError(
+                f"another pacer-link run is using {path}; wait for it to finish "
+                "(one run at a time per workbook)"
+            ) from None
         return lock
 
     @staticmethod
-    def _key_and_version(db: sqlite3.Connection, path: Path) -> bytes:
-        meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
-        version = int(meta.get("schema_version", SCHEMA_VERSION))
+    def _prepare(db: sqlite3.Connection, path: Path) -> bytes:
+        """Check the version before touching anything, create or migrate, return the key."""
+        tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if tables and "meta" not in tables:
+            raise JournalError(f"{path} is an SQLite file but not a pacer-link journal; choose another name")
+        meta = dict(db.execute("SELECT key, value FROM meta").fetchall()) if tables else {}
+        try:
+            version = int(meta.get("schema_version", SCHEMA_VERSION))
+        except ValueError:
+            raise JournalError(f"{path}: unreadable journal version {meta['schema_version']!r}") from None
         if version > SCHEMA_VERSION:
             raise JournalError(
-                f"{path} was written by a newer pacer-link (journal version {version}); upgrade pacer-link"
+                f"{path} was written by a newer pacer-link (journal version {version}, this one "
+                f"reads up to {SCHEMA_VERSION}); upgrade pacer-link"
             )
-        if "hmac_key" not in meta:
-            key = secrets.token_hex(32)
-            with db:
-                db.execute(
-                    "INSERT INTO meta VALUES ('schema_version', ?), ('hmac_key', ?)",
-                    (str(SCHEMA_VERSION), key),
-                )
-            return bytes.fromhex(key)
-        return bytes.fromhex(meta["hmac_key"])
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            if version == 1:
+                for statement in _MIGRATE_FROM_1:
+                    db.execute(statement)
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    db.execute(statement)
+            key = meta.get("hmac_key") or secrets.token_hex(32)
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('hmac_key', ?)", (key,))
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        return bytes.fromhex(key)
 
     def close(self) -> None:
         with contextlib.suppress(sqlite3.Error):
-            self._db.close()
-        self._lock.close()
+            self._db.close()  # the last connection checkpoints the WAL and removes it
+        self._lock.close()  # releases the flock
 
     def __enter__(self) -> Journal:
         return self
@@ -163,13 +231,31 @@ class Journal:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @contextlib.contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, committed on exit. IMMEDIATE: take the write lock up front
+        rather than fail half-way on an upgrade from a read lock."""
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                with contextlib.suppress(sqlite3.Error):
+                    self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise JournalError(f"cannot write the journal {self.path}: {exc}") from exc
+
     # -- rows -----------------------------------------------------------------------
 
     def fingerprint(self, row: AccountRow) -> str:
-        """What is sent for the row, keyed-hashed. attorney_name is only for people: a
-        corrected spelling is not a reason to resend."""
+        """A keyed hash of everything that is sent for the row. attorney_name is left out:
+        it is only for people reading the results, and a corrected spelling is no reason to
+        resend a password that was rejected. JSON-encoding keeps ("ab","c") != ("a","bc")."""
         otp = row.pacer_otp_secret.reveal() if row.pacer_otp_secret else ""
         fields = [
+            "fingerprint/1",  # changes if the list below ever changes
             row.court,
             row.cmecf_login,
             row.cmecf_password.reveal(),
@@ -185,71 +271,73 @@ class Journal:
         return _record(r) if r else None
 
     def records(self) -> dict[str, RowRecord]:
+        """Every row record by identity key, in one query."""
         return {r["identity"]: _record(r) for r in self._db.execute("SELECT * FROM rows")}
 
     def decide(self, row: AccountRow, *, retry_unchanged: bool) -> tuple[Decision, RowRecord | None]:
+        """What this run does with the row (contract.md, "Rerunning")."""
         rec = self.record(row)
-        if rec is None or rec.outcome is None or rec.confirm_pending:
+        if rec is None or rec.outcome is None:
+            return Decision.SEND, rec  # never attempted, or begun and killed before an outcome
+        if rec.outcome.is_done:
+            return Decision.SKIP_DONE, rec  # first: nothing, not even a change, relinks a row
+        if rec.confirm_pending or rec.outcome.kind is Kind.RETRY or retry_unchanged:
             return Decision.SEND, rec
-        if rec.outcome.kind is Kind.DONE:
-            return Decision.SKIP_DONE, rec
-        if rec.outcome.kind is Kind.RETRY or retry_unchanged:
+        if not hmac.compare_digest(rec.fingerprint, self.fingerprint(row)):
             return Decision.SEND, rec
-        if rec.fingerprint != self.fingerprint(row):
-            return Decision.SEND, rec
-        return Decision.SKIP_UNCHANGED, rec
+        return Decision.SKIP_UNCHANGED, rec  # a rejected password sent twice locks accounts
 
     def confirm_pending(self, row: AccountRow) -> bool:
+        """A confirm was sent for this identity and no done outcome was recorded since: the
+        next attempt must look for the link before calling it anything else."""
         rec = self.record(row)
         return bool(rec and rec.confirm_pending)
 
     # -- runs and attempts ------------------------------------------------------------
 
     def begin_run(
-        self,
-        run_id: str,
-        *,
-        environment: str,
-        input_path: str,
-        input_sha256: str,
-        started_at: datetime,
+        self, run_id: str, *, environment: str, input_path: str, input_sha256: str, started_at: datetime
     ) -> None:
-        with self._db:
-            self._db.execute(
+        with self._tx() as db:
+            db.execute(
                 "INSERT INTO runs (run_id, started_at, environment, input_path, input_sha256) "
                 "VALUES (?, ?, ?, ?, ?)",
                 (run_id, _iso(started_at), environment, input_path, input_sha256),
             )
 
     def end_run(self, run_id: str, *, ended_at: datetime, exit_code: int) -> None:
-        with self._db:
-            self._db.execute(
+        with self._tx() as db:
+            db.execute(
                 "UPDATE runs SET ended_at = ?, exit_code = ? WHERE run_id = ?",
                 (_iso(ended_at), exit_code, run_id),
             )
 
     def begin_attempt(self, row: AccountRow, run_id: str, started_at: datetime | None = None) -> int:
-        with self._db:
-            cur = self._db.execute(
-                "INSERT INTO attempts (identity, run_id, started_at) VALUES (?, ?, ?)",
-                (identity_key(row), run_id, _iso(started_at) if started_at else None),
+        """Record that the row is handed to the link flow; returns the attempt id."""
+        with self._tx() as db:
+            cur = db.execute(
+                "INSERT INTO attempts (identity, run_id, started_at, previous_outcome) "
+                "VALUES (?, ?, ?, (SELECT coalesce(outcome, '') FROM rows WHERE identity = ?))",
+                (identity_key(row), run_id, _iso(started_at or datetime.now(UTC)), identity_key(row)),
             )
-        return int(cur.lastrowid or 0)
+        assert cur.lastrowid is not None
+        return cur.lastrowid
 
     def mark_step(self, attempt_id: int, step: str) -> None:
-        with self._db:
-            self._db.execute("UPDATE attempts SET step = ? WHERE id = ?", (step, attempt_id))
+        with self._tx() as db:
+            db.execute("UPDATE attempts SET step = ? WHERE id = ?", (step, attempt_id))
 
     def mark_confirm_sent(self, attempt_id: int) -> None:
-        """Committed before the confirm goes out: if the answer is lost, or the process dies,
-        the next attempt knows to look for the link instead of calling it already_linked."""
-        with self._db:
-            self._db.execute(
-                "UPDATE attempts SET step = 'confirm', confirm_sent = 1 WHERE id = ?", (attempt_id,)
-            )
-            self._db.execute(
+        """Committed before the confirm goes out: if the answer is lost or the process dies,
+        the next attempt knows to look for the link instead of calling it already_linked
+        (or worse, confirming again)."""
+        with self._tx() as db:
+            db.execute("UPDATE attempts SET step = 'confirm', confirm_sent = 1 WHERE id = ?", (attempt_id,))
+            # A first attempt has no rows record yet: make one, court taken from the identity.
+            db.execute(
                 "INSERT INTO rows (identity, court, fingerprint, confirm_pending) "
-                "SELECT identity, '', '', 1 FROM attempts WHERE id = ? "
+                "SELECT identity, substr(identity, 1, instr(identity, '|') - 1), '', 1 "
+                "FROM attempts WHERE id = ? "
                 "ON CONFLICT(identity) DO UPDATE SET confirm_pending = 1",
                 (attempt_id,),
             )
@@ -263,15 +351,24 @@ class Journal:
         attempt_id: int | None,
         finished_at: datetime,
     ) -> None:
-        done = result.outcome.kind is Kind.DONE
+        """The row's result, in one transaction with the attempt that produced it."""
         when = _iso(finished_at)
-        with self._db:
+        done = result.outcome.is_done
+        with self._tx() as db:
             if attempt_id is not None:
-                self._db.execute(
-                    "UPDATE attempts SET finished_at = ?, outcome = ?, detail = ? WHERE id = ?",
-                    (when, str(result.outcome), result.detail, attempt_id),
+                db.execute(
+                    "UPDATE attempts SET finished_at = ?, outcome = ?, detail = ?, flow_attempts = ?, "
+                    "confirm_sent = max(confirm_sent, ?) WHERE id = ?",
+                    (
+                        when,
+                        str(result.outcome),
+                        result.detail,
+                        result.attempts,
+                        result.confirm_sent,
+                        attempt_id,
+                    ),
                 )
-            self._db.execute(
+            db.execute(
                 """INSERT INTO rows (identity, court, fingerprint, outcome, detail, attempts,
                      runs, finished_at, run_id, confirm_pending)
                    VALUES (:identity, :court, :fp, :outcome, :detail, :attempts, :sent, :when,
@@ -280,7 +377,8 @@ class Journal:
                      court = :court, fingerprint = :fp, outcome = :outcome,
                      detail = :detail, attempts = attempts + :attempts, runs = runs + :sent,
                      finished_at = :when, run_id = :run,
-                     confirm_pending = CASE WHEN :done THEN 0 ELSE confirm_pending END""",
+                     confirm_pending = CASE WHEN :done THEN 0
+                                            ELSE max(confirm_pending, :pending) END""",
                 {
                     "identity": identity_key(row),
                     "court": row.court,
@@ -292,42 +390,81 @@ class Journal:
                     "when": when,
                     "run": run_id,
                     "done": done,
-                    "pending": 0,
+                    "pending": int(result.confirm_sent and not done),
                 },
             )
 
     def mark_unfinished_interrupted(
         self, run_id: str, rows: Iterable[AccountRow], finished_at: datetime
     ) -> None:
-        """Rows this run queued or began but did not finish. Never overwrites a done row."""
-        with self._db:
+        """Rows this run queued or began but did not finish become ``interrupted``. A done
+        row is never overwritten, nor a row this run already finished (a caller's slip must
+        not turn a recorded rejection into a resend)."""
+        when = _iso(finished_at)
+        with self._tx() as db:
             for row in rows:
-                rec = self.record(row)
-                if rec is not None and rec.outcome is not None and rec.outcome.is_done:
-                    continue
-                self._db.execute(
-                    """INSERT INTO rows (identity, court, fingerprint, outcome, detail,
-                         finished_at, run_id)
-                       VALUES (?, ?, ?, 'interrupted', ?, ?, ?)
-                       ON CONFLICT(identity) DO UPDATE SET outcome = 'interrupted',
-                         detail = excluded.detail, finished_at = excluded.finished_at,
-                         run_id = excluded.run_id""",
-                    (
-                        identity_key(row),
-                        row.court,
-                        self.fingerprint(row),
-                        "the run stopped before this row finished",
-                        _iso(finished_at),
-                        run_id,
-                    ),
+                key = identity_key(row)
+                rec = db.execute("SELECT outcome, run_id FROM rows WHERE identity = ?", (key,)).fetchone()
+                if rec is not None and rec["outcome"] is not None:
+                    if rec["outcome"] in _DONE or rec["run_id"] == run_id:
+                        continue
+                # Did the flow get going (past the queue) in this run? Then it counts as sent.
+                began = db.execute(
+                    "SELECT count(*) FROM attempts WHERE identity = ? AND run_id = ? "
+                    "AND finished_at IS NULL AND step != 'queued'",
+                    (key, run_id),
+                ).fetchone()[0]
+                sent = 1 if began else 0
+                db.execute(
+                    """INSERT INTO rows (identity, court, fingerprint, outcome, detail, attempts,
+                         runs, finished_at, run_id)
+                       VALUES (:key, :court, :fp, 'interrupted', :detail, :sent, :sent, :when, :run)
+                       ON CONFLICT(identity) DO UPDATE SET court = :court, fingerprint = :fp,
+                         outcome = 'interrupted',
+                         detail = CASE WHEN confirm_pending THEN :pending_detail ELSE :detail END,
+                         attempts = attempts + :sent, runs = runs + :sent,
+                         finished_at = :when, run_id = :run""",
+                    {
+                        "key": key,
+                        "court": row.court,
+                        "fp": self.fingerprint(row),
+                        "detail": "the run stopped before this row finished; nothing confirmed",
+                        "pending_detail": "the run stopped after the confirm was sent; "
+                        "the next run checks whether the link took",
+                        "sent": sent,
+                        "when": when,
+                        "run": run_id,
+                    },
                 )
-                self._db.execute(
-                    "UPDATE attempts SET finished_at = ?, outcome = 'interrupted' "
+                db.execute(
+                    "UPDATE attempts SET finished_at = ?, outcome = 'interrupted', "
+                    "flow_attempts = CASE WHEN step != 'queued' THEN 1 ELSE 0 END "
                     "WHERE identity = ? AND run_id = ? AND finished_at IS NULL",
-                    (_iso(finished_at), identity_key(row), run_id),
+                    (when, key, run_id),
                 )
 
+    def run_summary(self, run_id: str) -> dict[str, int]:
+        """What this run did. ``sent``: rows whose link flow put something on the wire;
+        ``retried``: those of them with a record or an attempt from before this run; ``linked_now``;
+        and, per outcome name, the rows whose latest outcome this run decided."""
+        sent, retried = self._db.execute(
+            """SELECT count(DISTINCT identity), count(DISTINCT CASE WHEN previous_outcome IS NOT NULL
+                 OR EXISTS (SELECT 1 FROM attempts b WHERE b.identity = a.identity AND b.run_id != a.run_id
+                            AND b.id < a.id) THEN identity END)
+               FROM attempts a WHERE run_id = ? AND (flow_attempts > 0 OR step != 'queued')""",
+            (run_id,),
+        ).fetchone()
+        by_outcome = {
+            outcome: n
+            for outcome, n in self._db.execute(
+                "SELECT outcome, count(*) FROM rows WHERE run_id = ? AND outcome IS NOT NULL GROUP BY outcome",
+                (run_id,),
+            )
+        }
+        return {"sent": sent, "retried": retried, "linked_now": by_outcome.get("linked", 0), **by_outcome}
+
     def attempts_of(self, row: AccountRow) -> list[sqlite3.Row]:
+        """The row's attempts over all runs, oldest first (for tests and diagnosis)."""
         return self._db.execute(
             "SELECT * FROM attempts WHERE identity = ? ORDER BY id", (identity_key(row),)
         ).fetchall()

@@ -68,5 +68,8 @@ def sandbox_command(directory: Path, host: str, port: int, ready_file: Path | No
                 tmp.replace(ready_file)
 
     threading.Thread(target=announce, daemon=True).start()
-    server.run(sockets=[sock])  # uvicorn handles Ctrl-C and SIGTERM: it stops cleanly
+    try:
+        server.run(sockets=[sock])  # uvicorn handles Ctrl-C and SIGTERM: it stops cleanly,
+    except KeyboardInterrupt:  # then raises the signal again once it has
+        pass
     click.echo("pacer-link sandbox stopped.")
