@@ -39,7 +39,7 @@ class Secret:
     def __hash__(self) -> int:
         return hash(self._value)
 
-    def __reduce__(self) -> object:  # never pickled into a snapshot or a subprocess by mistake
+    def __reduce__(self) -> str:  # never pickled into a snapshot or a subprocess by mistake
         raise TypeError("a Secret cannot be pickled")
 
 

@@ -260,7 +260,8 @@ def print_table(all_figures: list[Figures]) -> None:
         if f.rate_limit:
             worst = max(f.max_rate_per_host.values(), default=0)
             print(
-                f"{f.scenario}: limit {f.rate_limit:g}/s per host; highest one-second count on any host {worst}; "
+                f"{f.scenario}: limit {f.rate_limit:g}/s per host; "
+                f"highest one-second count on any host {worst}; "
                 f"achieved {f.achieved_rate_per_host}"
             )
 

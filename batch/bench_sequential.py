@@ -23,10 +23,10 @@ def run_sequential(url: str, w: Workload) -> float:
         tokens: dict[str, str] = {}
         for _name, user, pw, court, login, ecf_pw in rows:
             if user not in tokens:
-                answer = http.post(
+                auth = http.post(
                     f"{url}/services/cso-auth", json={"loginId": user, "password": pw, "redactFlag": "1"}
                 )
-                tokens[user] = answer.json()["nextGenCSO"]
+                tokens[user] = auth.json()["nextGenCSO"]
             cookies = {"Cookie": f"NextGenCSO={tokens[user]}"}
             base = f"{url}/ecf/{court}"
             http.get(f"{base}/cgi-bin/login.pl", headers=cookies)
@@ -35,8 +35,9 @@ def run_sequential(url: str, w: Workload) -> float:
                 base + "/cgi-bin/",
             )
             item = find_link_item(page, patterns)
-            form_page = parse_page(http.get(item, headers=cookies).content, item)
-            fill = credentials_form(form_page)
+            assert item is not None, f"no link item in {court}"
+            fill = credentials_form(parse_page(http.get(item, headers=cookies).content, item))
+            assert fill is not None, f"no credentials form in {court}"
             fields = {i.name: i.value for i in fill.form.inputs if i.name}
             fields[fill.login_field], fields[fill.password_field] = login, ecf_pw
             answer = parse_page(
@@ -44,11 +45,8 @@ def run_sequential(url: str, w: Workload) -> float:
             )
             verify = classify_credentials_answer(answer, patterns)
             if verify.form is not None:
-                http.post(
-                    verify.form.action,
-                    data={i.name: i.value for i in verify.form.inputs if i.name},
-                    headers=cookies,
-                )
+                confirm = {i.name: i.value for i in verify.form.inputs if i.name}
+                http.post(verify.form.action, data=confirm, headers=cookies)
             http.get(f"{base}/cgi-bin/login.pl", headers=cookies)
         for token in tokens.values():
             http.post(f"{url}/services/cso-logout", json={"nextGenCSO": token})

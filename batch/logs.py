@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterable, Iterator, MutableMapping
 from contextvars import ContextVar
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TextIO, cast
 
 import structlog
 from structlog.tracebacks import ExceptionDictTransformer
@@ -79,7 +79,7 @@ def configure(log_file: IO[str] | None) -> None:
         structlog.processors.JSONRenderer(),
     ]
     factory: Any = (
-        structlog.WriteLoggerFactory(file=log_file)
+        structlog.WriteLoggerFactory(file=cast(TextIO, log_file))
         if log_file is not None
         else structlog.ReturnLoggerFactory()
     )
