@@ -1,35 +1,31 @@
 """The journal: a SQLite file that makes every run resumable and never links twice.
 
-One record per row identity (court, CM/ECF login, PACER username) with its latest
-outcome (table ``rows``), one record per attempt (``attempts``: when it began, the step it
-reached, whether the confirm was sent), one per run (``runs``). Each row's result is
-committed the moment it is known.
+Tables: ``rows`` (one per identity: court, CM/ECF login, PACER username; its latest
+outcome), ``attempts`` (one per row per run: step reached, confirm sent), ``runs``,
+``meta`` (schema version, HMAC key). Each row's result is committed the moment it is known.
 
 Durability: WAL with ``synchronous=NORMAL``. In WAL mode a commit is in the WAL file once
 ``COMMIT`` returns, so it survives the process being killed at any moment (Ctrl-C,
-``kill -9``, a crash: the case that matters here). Only a power cut or OS crash can lose
-the last few commits, which a rerun simply redoes (a lost confirm is then found by the
-filing menus). ``synchronous=FULL`` would fsync every row for no gain against a kill.
+``kill -9``, a crash: the case that matters). Only a power cut can lose the last commits,
+which a rerun redoes (a lost confirm is found by the filing menus); ``FULL`` would fsync
+every row for no gain against a kill.
 
-Secrets: none is stored. A row's fingerprint is an HMAC-SHA256 keyed by a random key that
-lives only in this file's ``meta`` table, so the journal tells a corrected password from an
-unchanged one without being a dictionary to guess passwords against, and the same password
-fingerprints differently in two journals.
-
-One writer: ``open`` takes an exclusive ``flock`` on ``<journal>.lock``; the OS releases
-it when the process dies, so a killed run never leaves a stale lock behind.
+No secret is stored: a row's fingerprint is an HMAC keyed by a random key that lives only
+in this file, so the journal tells a corrected password from an unchanged one without being
+a dictionary to guess passwords against. One writer: ``open`` takes an ``flock`` on
+``<journal>.lock``, which the OS releases when the process dies (no stale lock after a kill).
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import hmac
 import json
 import os
 import secrets
 import sqlite3
-import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -40,8 +36,7 @@ from typing import IO
 from batch.accounts import AccountRow
 from batch.outcomes import Kind, Outcome, RowResult
 
-#: 1: first release. 2: attempts.previous_outcome ("" when a record had no outcome yet)
-#: and attempts.flow_attempts, for run_summary.
+#: 2 added attempts.previous_outcome ("": a record without outcome) and .flow_attempts.
 SCHEMA_VERSION = 2
 
 _SCHEMA = """
@@ -69,7 +64,6 @@ _MIGRATE_FROM_1 = (
     "CREATE INDEX IF NOT EXISTS attempts_by_run ON attempts (run_id)",
 )
 _BUSY_TIMEOUT_MS = 5000  # only outside readers (a DB browser) can hold it: we are the one writer
-_DONE = tuple(str(o) for o in Outcome if o.is_done)
 
 
 class JournalError(Exception):
@@ -109,29 +103,12 @@ def _iso(when: datetime) -> str:
 
 
 def _record(r: sqlite3.Row) -> RowRecord:
+    outcome, finished = r["outcome"], r["finished_at"]
     return RowRecord(
-        identity=r["identity"],
-        outcome=Outcome(r["outcome"]) if r["outcome"] else None,
-        detail=r["detail"],
-        attempts=r["attempts"],
-        runs=r["runs"],
-        finished_at=datetime.fromisoformat(r["finished_at"]) if r["finished_at"] else None,
-        run_id=r["run_id"],
-        confirm_pending=bool(r["confirm_pending"]),
-        fingerprint=r["fingerprint"],
-    )
-
-
-def _try_lock(fd: int) -> None:
-    """Raise ``OSError`` if another process holds the lock."""
-    if sys.platform == "win32":
-        import msvcrt
-
-        msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
-    else:
-        import fcntl
-
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        r["identity"], Outcome(outcome) if outcome else None, r["detail"], r["attempts"], r["runs"],
+        datetime.fromisoformat(finished) if finished else None, r["run_id"], bool(r["confirm_pending"]),
+        r["fingerprint"],
+    )  # fmt: skip
 
 
 class Journal:
@@ -164,10 +141,8 @@ class Journal:
             lock.close()
             if isinstance(exc, JournalError):
                 raise
-            raise JournalError(
-                f"{path}: not a usable pacer-link journal ({exc}); move it aside to start afresh "
-                "(rows already linked would then be checked again, never linked twice)"
-            ) from None
+            msg = f"{path}: not a usable pacer-link journal ({exc}); move it aside to start afresh"
+            raise JournalError(msg + " (linked rows then come back as already_linked)") from None
         return cls(path, db, lock, key)
 
     @staticmethod
@@ -178,13 +153,11 @@ class Journal:
         except OSError as exc:
             raise JournalError(f"cannot create {lock_path}: {exc.strerror}") from None
         try:
-            _try_lock(lock.fileno())
-        except OSError:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
             lock.close()
-            raise JournalError(
-                f"another pacer-link run is using {path}; wait for it to finish "
-                "(one run at a time per workbook)"
-            ) from None
+            msg = f"another pacer-link run is using {path}; wait for it to finish (one run at a time)"
+            raise JournalError(msg) from None
         return lock
 
     @staticmethod
@@ -247,23 +220,14 @@ class Journal:
         except sqlite3.Error as exc:
             raise JournalError(f"cannot write the journal {self.path}: {exc}") from exc
 
-    # -- rows -----------------------------------------------------------------------
-
     def fingerprint(self, row: AccountRow) -> str:
         """A keyed hash of everything that is sent for the row. attorney_name is left out:
         it is only for people reading the results, and a corrected spelling is no reason to
         resend a password that was rejected. JSON-encoding keeps ("ab","c") != ("a","bc")."""
         otp = row.pacer_otp_secret.reveal() if row.pacer_otp_secret else ""
-        fields = [
-            "fingerprint/1",  # changes if the list below ever changes
-            row.court,
-            row.cmecf_login,
-            row.cmecf_password.reveal(),
-            row.pacer_username,
-            row.pacer_password.reveal(),
-            otp,
-            row.client_code,
-        ]
+        # "fingerprint/1" is bumped if this list ever changes, so old prints never match by chance.
+        fields = ["fingerprint/1", row.court, row.cmecf_login, row.cmecf_password.reveal(),
+                  row.pacer_username, row.pacer_password.reveal(), otp, row.client_code]  # fmt: skip
         return hmac.new(self._key, json.dumps(fields).encode("utf-8"), hashlib.sha256).hexdigest()
 
     def record(self, row: AccountRow) -> RowRecord | None:
@@ -292,8 +256,6 @@ class Journal:
         next attempt must look for the link before calling it anything else."""
         rec = self.record(row)
         return bool(rec and rec.confirm_pending)
-
-    # -- runs and attempts ------------------------------------------------------------
 
     def begin_run(
         self, run_id: str, *, environment: str, input_path: str, input_sha256: str, started_at: datetime
@@ -352,119 +314,82 @@ class Journal:
         finished_at: datetime,
     ) -> None:
         """The row's result, in one transaction with the attempt that produced it."""
-        when = _iso(finished_at)
         done = result.outcome.is_done
+        p = {
+            "key": identity_key(row), "court": row.court, "fp": self.fingerprint(row),
+            "outcome": str(result.outcome), "detail": result.detail, "attempts": result.attempts,
+            "sent": int(result.attempts > 0), "when": _iso(finished_at), "run": run_id, "done": done,
+            "pending": int(result.confirm_sent and not done), "attempt": attempt_id,
+            "confirm": int(result.confirm_sent),
+        }  # fmt: skip
         with self._tx() as db:
-            if attempt_id is not None:
-                db.execute(
-                    "UPDATE attempts SET finished_at = ?, outcome = ?, detail = ?, flow_attempts = ?, "
-                    "confirm_sent = max(confirm_sent, ?) WHERE id = ?",
-                    (
-                        when,
-                        str(result.outcome),
-                        result.detail,
-                        result.attempts,
-                        result.confirm_sent,
-                        attempt_id,
-                    ),
-                )
+            db.execute(
+                "UPDATE attempts SET finished_at = :when, outcome = :outcome, detail = :detail, "
+                "flow_attempts = :attempts, confirm_sent = max(confirm_sent, :confirm) WHERE id = :attempt",
+                p,
+            )
+            # confirm_pending is cleared only by a done outcome: a confirm that went out and
+            # then gave up may still have linked, and the next attempt must look for it.
             db.execute(
                 """INSERT INTO rows (identity, court, fingerprint, outcome, detail, attempts,
                      runs, finished_at, run_id, confirm_pending)
-                   VALUES (:identity, :court, :fp, :outcome, :detail, :attempts, :sent, :when,
-                     :run, :pending)
+                   VALUES (:key, :court, :fp, :outcome, :detail, :attempts, :sent, :when, :run, :pending)
                    ON CONFLICT(identity) DO UPDATE SET
-                     court = :court, fingerprint = :fp, outcome = :outcome,
-                     detail = :detail, attempts = attempts + :attempts, runs = runs + :sent,
-                     finished_at = :when, run_id = :run,
-                     confirm_pending = CASE WHEN :done THEN 0
-                                            ELSE max(confirm_pending, :pending) END""",
-                {
-                    "identity": identity_key(row),
-                    "court": row.court,
-                    "fp": self.fingerprint(row),
-                    "outcome": str(result.outcome),
-                    "detail": result.detail,
-                    "attempts": result.attempts,
-                    "sent": 1 if result.attempts else 0,
-                    "when": when,
-                    "run": run_id,
-                    "done": done,
-                    "pending": int(result.confirm_sent and not done),
-                },
+                     court = :court, fingerprint = :fp, outcome = :outcome, detail = :detail,
+                     attempts = attempts + :attempts, runs = runs + :sent, finished_at = :when,
+                     run_id = :run,
+                     confirm_pending = CASE WHEN :done THEN 0 ELSE max(confirm_pending, :pending) END""",
+                p,
             )
 
     def mark_unfinished_interrupted(
         self, run_id: str, rows: Iterable[AccountRow], finished_at: datetime
     ) -> None:
-        """Rows this run queued or began but did not finish become ``interrupted``. A done
-        row is never overwritten, nor a row this run already finished (a caller's slip must
-        not turn a recorded rejection into a resend)."""
-        when = _iso(finished_at)
+        """Rows this run queued or began but did not finish become ``interrupted``. Never
+        overwrites a done row, nor one this run already finished (a caller's slip must not
+        turn a recorded rejection into a resend)."""
         with self._tx() as db:
             for row in rows:
-                key = identity_key(row)
-                rec = db.execute("SELECT outcome, run_id FROM rows WHERE identity = ?", (key,)).fetchone()
-                if rec is not None and rec["outcome"] is not None:
-                    if rec["outcome"] in _DONE or rec["run_id"] == run_id:
-                        continue
-                # Did the flow get going (past the queue) in this run? Then it counts as sent.
-                began = db.execute(
-                    "SELECT count(*) FROM attempts WHERE identity = ? AND run_id = ? "
-                    "AND finished_at IS NULL AND step != 'queued'",
-                    (key, run_id),
-                ).fetchone()[0]
-                sent = 1 if began else 0
+                p = {"key": identity_key(row), "court": row.court, "fp": self.fingerprint(row),
+                     "when": _iso(finished_at), "run": run_id}  # fmt: skip
+                # A flow that got past the queue may have sent something: it counts as sent.
                 db.execute(
                     """INSERT INTO rows (identity, court, fingerprint, outcome, detail, attempts,
-                         runs, finished_at, run_id)
-                       VALUES (:key, :court, :fp, 'interrupted', :detail, :sent, :sent, :when, :run)
-                       ON CONFLICT(identity) DO UPDATE SET court = :court, fingerprint = :fp,
-                         outcome = 'interrupted',
-                         detail = CASE WHEN confirm_pending THEN :pending_detail ELSE :detail END,
-                         attempts = attempts + :sent, runs = runs + :sent,
-                         finished_at = :when, run_id = :run""",
-                    {
-                        "key": key,
-                        "court": row.court,
-                        "fp": self.fingerprint(row),
-                        "detail": "the run stopped before this row finished; nothing confirmed",
-                        "pending_detail": "the run stopped after the confirm was sent; "
-                        "the next run checks whether the link took",
-                        "sent": sent,
-                        "when": when,
-                        "run": run_id,
-                    },
+                          runs, finished_at, run_id)
+                        SELECT :key, :court, :fp, 'interrupted',
+                          'the run stopped before this row finished; nothing confirmed',
+                          n, n, :when, :run FROM (
+                            SELECT count(*) > 0 AS n FROM attempts WHERE identity = :key
+                            AND run_id = :run AND finished_at IS NULL AND step != 'queued')
+                        WHERE true
+                        ON CONFLICT(identity) DO UPDATE SET court = :court, fingerprint = :fp,
+                          outcome = 'interrupted', attempts = attempts + excluded.attempts,
+                          runs = runs + excluded.runs, finished_at = :when, run_id = :run,
+                          detail = CASE WHEN confirm_pending
+                            THEN 'the run stopped after the confirm was sent; the next run checks the link'
+                            ELSE excluded.detail END
+                        WHERE outcome IS NULL
+                          OR (outcome NOT IN ('linked', 'already_linked') AND run_id != :run)""",
+                    p,
                 )
                 db.execute(
-                    "UPDATE attempts SET finished_at = ?, outcome = 'interrupted', "
-                    "flow_attempts = CASE WHEN step != 'queued' THEN 1 ELSE 0 END "
-                    "WHERE identity = ? AND run_id = ? AND finished_at IS NULL",
-                    (when, key, run_id),
+                    "UPDATE attempts SET finished_at = :when, outcome = 'interrupted', "
+                    "flow_attempts = step != 'queued' "
+                    "WHERE identity = :key AND run_id = :run AND finished_at IS NULL",
+                    p,
                 )
 
     def run_summary(self, run_id: str) -> dict[str, int]:
         """What this run did. ``sent``: rows whose link flow put something on the wire;
-        ``retried``: those of them with a record or an attempt from before this run; ``linked_now``;
-        and, per outcome name, the rows whose latest outcome this run decided."""
+        ``retried``: those of them with a record or an attempt from before this run;
+        ``linked_now``; and per outcome name, the rows whose latest outcome this run decided."""
         sent, retried = self._db.execute(
             """SELECT count(DISTINCT identity), count(DISTINCT CASE WHEN previous_outcome IS NOT NULL
-                 OR EXISTS (SELECT 1 FROM attempts b WHERE b.identity = a.identity AND b.run_id != a.run_id
-                            AND b.id < a.id) THEN identity END)
+                 OR EXISTS (SELECT 1 FROM attempts b WHERE b.identity = a.identity
+                            AND b.run_id != a.run_id AND b.id < a.id) THEN identity END)
                FROM attempts a WHERE run_id = ? AND (flow_attempts > 0 OR step != 'queued')""",
             (run_id,),
         ).fetchone()
-        by_outcome = {
-            outcome: n
-            for outcome, n in self._db.execute(
-                "SELECT outcome, count(*) FROM rows WHERE run_id = ? AND outcome IS NOT NULL GROUP BY outcome",
-                (run_id,),
-            )
-        }
+        query = "SELECT outcome, count(*) FROM rows WHERE run_id = ? AND outcome IS NOT NULL GROUP BY 1"
+        by_outcome = dict(self._db.execute(query, (run_id,)).fetchall())
         return {"sent": sent, "retried": retried, "linked_now": by_outcome.get("linked", 0), **by_outcome}
-
-    def attempts_of(self, row: AccountRow) -> list[sqlite3.Row]:
-        """The row's attempts over all runs, oldest first (for tests and diagnosis)."""
-        return self._db.execute(
-            "SELECT * FROM attempts WHERE identity = ? ORDER BY id", (identity_key(row),)
-        ).fetchall()
