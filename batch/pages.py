@@ -30,17 +30,11 @@ from batch.markup import Form, Input, Page, collapse, norm
 from batch.registry import CourtType
 
 _TEXTS = ("logout_href", "utilities_path", "pacer_name_label", "ecf_name_label")
-_TEXT_LISTS = (
-    "link_item",
-    "bad_credentials",
-    "locked",
-    "linked_elsewhere",
-    "already_linked",
-    "linked",
-    "names_differ",
-    "login_disabled",
-    "login_not_upgraded",
+_LIST_KEYS = (
+    "link_item bad_credentials locked linked_elsewhere already_linked linked names_differ "
+    "login_disabled login_not_upgraded"
 )
+_TEXT_LISTS = tuple(_LIST_KEYS.split())
 
 
 def _text(key: str, value: object) -> str:
@@ -173,14 +167,16 @@ def has_filing_menus(page: Page, court_type: CourtType, patterns: Patterns) -> b
 def find_link_item(page: Page, patterns: Patterns) -> str | None:
     """The absolute href of the "Link ... to my PACER account" item, found by its
     visible text (the href differs between servers). An exact text wins over a link
-    whose text merely contains the item (a court may add "(required for NextGen)")."""
+    whose text contains the item as whole words (a court may add "(required for
+    NextGen)"; "Unlink a CM/ECF account..." must not pass for it)."""
     items = [norm(t) for t in patterns.link_item]
     texts = [(norm(link.text), link.href) for link in page.links]
     for text, href in texts:
         if text in items:
             return href
+    within = [re.compile(rf"(?<!\w){re.escape(item)}(?!\w)") for item in items]
     for text, href in texts:
-        if any(item in text for item in items):
+        if any(r.search(text) for r in within):
             return href
     return None
 
@@ -209,7 +205,7 @@ _SEPARATOR = re.compile(r"[:\s]*")
 
 
 def _label_regex(label: str) -> re.Pattern[str]:
-    # "PACER Name: Jane Doe" in one block; casefold-insensitive enough for ASCII labels.
+    # "PACER Name: Jane Doe" in one block; re.I is enough for the ASCII labels courts use.
     return re.compile(rf"{re.escape(collapse(label))}\s*:\s*(\S.*)", re.I | re.S)
 
 
@@ -239,11 +235,16 @@ def _value_after(page: Page, label: str, labels: Iterable[str]) -> str:
 
 
 def _verify_form(page: Page) -> Form | None:
-    # The verify form asks nothing: hidden inputs and a submit button. Exactly one such
-    # POST form, or the page is not a verify screen we dare confirm on.
+    # The verify form asks nothing: hidden inputs and a submit button. A separate Cancel
+    # form asks nothing either, but carries no hidden form token (sections 4 and 6), so
+    # the one with hidden inputs wins. Still ambiguous: no form we dare confirm with.
     asks = ("password", "text", "email", "textarea")
     forms = [f for f in page.forms if f.method == "POST" and not any(i.type in asks for i in f.inputs)]
-    return forms[0] if len(forms) == 1 else None
+    tokened = [f for f in forms if any(i.type == "hidden" for i in f.inputs)]
+    for group in (tokened, forms):
+        if group:
+            return group[0] if len(group) == 1 else None
+    return None
 
 
 # The section 5 errors, most severe first: a lock page may repeat "incorrect", and the
