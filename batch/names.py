@@ -26,17 +26,18 @@ def _clean(word: str) -> str:
 
 
 def parse_name(raw: str) -> ParsedName | None:
-    """Normalise a name to first, middles, last; None when it has no usable word."""
+    """Normalise a name to first, middles, last; None without at least a first and a last word."""
     text = unicodedata.normalize("NFKC", raw).casefold()
     parts = [p for p in (part.strip() for part in text.split(",")) if p]
     # "Doe, Jane Q., Jr." -> the parts that are only suffixes do not count as "Last, First".
     parts = [p for p in parts if not all(_clean(w) in SUFFIXES for w in p.split())]
     if len(parts) >= 2:  # "Last, First Middle" -> "First Middle Last"
         parts = [*parts[1:], parts[0]]
-    words = [_clean(w) for w in " ".join(parts).split()]
-    words = [w for w in words if w and w not in SUFFIXES]
-    if not words:
-        return None
+    words = [w for w in (_clean(w) for w in " ".join(parts).split()) if w]
+    # A suffix is never the first word: "J.R. Smith" keeps his initials.
+    words = [w for i, w in enumerate(words) if i == 0 or w not in SUFFIXES]
+    if len(words) < 2:
+        return None  # one word is not a first and a last name: a person decides
     return ParsedName(first=words[0], middles=tuple(words[1:-1]), last=words[-1])
 
 
