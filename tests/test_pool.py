@@ -18,7 +18,7 @@ def _client(handler, *, attempts: int = 3, clock=None, sleep=None, **env_over) -
 
     settings = replace(settings, retry_attempts=attempts, retry_initial_wait=0.01, retry_max_wait=0.02)
     env = resolve_environment(settings, "sandbox", port=9)
-    env = replace(env, login_per_second=1000.0, court_per_second=1000.0, **env_over)
+    env = replace(env, login_per_second=1e9, court_per_second=1e9, **env_over)  # no spacing waits
     kwargs = {}
     if clock:
         kwargs["clock"] = clock
@@ -195,3 +195,26 @@ def test_client_keeps_no_cookies_between_accounts():
 
     asyncio.run(go())
     assert seen == ["", ""]
+
+
+def test_spacer_spaces_requests_exactly_with_an_injected_clock():
+    from batch.pool import Spacer
+
+    now = [100.0]
+    slept: list[float] = []
+
+    async def sleep(s: float) -> None:
+        slept.append(round(s, 6))
+        now[0] += s
+
+    async def go() -> list[float]:
+        spacer = Spacer(0.25, lambda: now[0], sleep)
+        times = []
+        for _ in range(5):
+            await spacer.acquire()
+            times.append(now[0])
+        return times
+
+    times = asyncio.run(go())
+    assert times == [100.0, 100.25, 100.5, 100.75, 101.0]
+    assert slept == [0.25] * 4
