@@ -1,9 +1,14 @@
-"""Row validation: each problem names the column and the fix, and never quotes a secret."""
+"""Row validation for ``batch.workbook``: each problem names the column and the fix.
+
+A detail never quotes a secret cell: it says "column pacer_password", not what is in it.
+Typed non-secret values (a court id, a username) may be quoted, cut short.
+"""
 
 from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -13,14 +18,29 @@ from batch.registry import Court
 
 MAX_TEXT, MAX_SECRET = 1000, 200
 MIN_USERNAME = 8  # upgraded PACER usernames; 6-character ones are legacy accounts
+MIN_OTP_BITS = 112  # pyotp refuses shorter secrets (RFC 4226 asks for 128)
 _EXAMPLE_COURTS = "alsd, alsb, ca11"
+_EDGE = "\u200b\u200c\u200d\u2060\ufeff"  # zero-width characters that ride along with pasted text
+# Only an identifier after "env:" makes a reference: a password such as "env:Summer!2024" stays
+# a password. Only a conventional (upper-case) name is quoted back: "env:hunter2" might be one.
+_ENV_REF = re.compile(r"env:\s*([A-Za-z_][A-Za-z0-9_]*)", re.I)
+_CONVENTIONAL = re.compile(r"[A-Z_][A-Z0-9_]*")
+
+Merges = Sequence[tuple[int, int, int, int]]  # merged ranges: min_col, min_row, max_col, max_row
 
 
-MIN_OTP_BITS = 112  # RFC 4226 asks for 128 and recommends 160; pyotp refuses less than 112
+def clean(text: str) -> str:
+    """Outer whitespace (NBSP and zero-width characters too) goes; inner NBSP becomes a space."""
+    return text.replace("\xa0", " ").strip().strip(_EDGE).strip()
+
+
+def _quote(value: str) -> str:
+    """A typed, non-secret value for a detail: quoted, and cut short if long."""
+    return repr(value if len(value) <= 40 else value[:40] + "…")
 
 
 def otp_secret_problem(secret: str) -> str:
-    """Why a TOTP secret cannot be used, or "" when it can."""
+    """Why a TOTP secret cannot be used, or "" when it can. Never quotes the secret."""
     text = secret.replace(" ", "").upper()
     try:
         raw = base64.b32decode(text + "=" * (-len(text) % 8))
@@ -36,79 +56,64 @@ def otp_secret_problem(secret: str) -> str:
 
 @dataclass
 class Validator:
+    """Turns raw rows into ``InputRow``s, remembering earlier rows to find repeats."""
+
     registry: Mapping[str, Court]
     environ: Mapping[str, str]
-    by_login: dict[tuple[str, str], int] = field(default_factory=dict)
-    by_user_court: dict[tuple[str, str], int] = field(default_factory=dict)
-    accounts: dict[str, AccountRow] = field(default_factory=dict)
+    known: Mapping[str, int]  # canonical column -> cell index
+    display: Sequence[tuple[str, int]]  # (display name, cell index), input order
+    merges: Merges = ()
+    _by_login: dict[tuple[str, str], int] = field(default_factory=dict)
+    _by_user: dict[tuple[str, str], int] = field(default_factory=dict)
+    _accounts: dict[str, AccountRow] = field(default_factory=dict)
 
-    def _secret(self, raw: str, column: str, problems: list[str]) -> Secret | None:
-        value = raw.strip()
-        if value.lower().startswith("env:"):
-            name = value[4:].strip()
-            if name not in self.environ:
-                problems.append(
-                    f"{column} says env:{name}, but {name} is not set in the environment: set "
-                    "it before the run or put the value in the cell"
-                )
-                return None
-            value = self.environ[name]
-        if not value:
-            problems.append(f"column {column} is empty: fill it in")
-            return None
-        if len(value) > MAX_SECRET:
-            problems.append(f"column {column} is longer than {MAX_SECRET} characters: check the cell")
-            return None
-        return Secret(value)
+    def display_of(self, cells: Sequence[str], problems: list[str]) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for name, i in self.display:
+            value = clean(cells[i]) if i < len(cells) else ""
+            if len(value) > MAX_TEXT:
+                problems.append(f"column {name} has {len(value)} characters (at most {MAX_TEXT}): shorten it")
+                value = value[:MAX_TEXT] + "…"  # the results and the journal keep a readable part
+            out[name] = value
+        return out
 
-    def row(
-        self,
-        number: int,
-        cells: Sequence[str],
-        errors: set[int],
-        known: Mapping[str, int],
-        display_cols: Sequence[tuple[str, int]],
-    ) -> InputRow:
-        def cell(i: int) -> str:
+    def row(self, number: int, cells: Sequence[str], errors: set[int]) -> InputRow:
+        def cell(column: str) -> str:
+            i = self.known[column]
             return cells[i] if i < len(cells) else ""
 
-        display = {name: cell(i).replace("\xa0", " ").strip() for name, i in display_cols}
         problems: list[str] = []
-        for column, i in known.items():
-            if i in errors:
-                problems.append(
-                    f"column {column} holds a spreadsheet error value: type the value in the cell"
-                )
-        text = {c: cell(i).replace("\xa0", " ").strip() for c, i in known.items() if c not in SECRET_COLUMNS}
-        for column in REQUIRED_COLUMNS:
-            if column not in SECRET_COLUMNS and not text.get(column):
-                problems.append(f"column {column} is empty (or part of a merged cell): fill it in")
-        for column, value in text.items():
-            if len(value) > MAX_TEXT:
-                problems.append(f"column {column} is longer than {MAX_TEXT} characters: check the cell")
-        court = text.get("court", "").lower()
-        if court and court not in self.registry:
+        display = self.display_of(cells, problems)
+        bad = [c for c, i in self.known.items() if i in errors]  # in column order: a stable detail
+        for column in bad:
+            what = "an error value" if column in SECRET_COLUMNS else f"the error {clean(cell(column))}"
             problems.append(
-                f"court {court!r} is not a known court id: use an id from config/courts.csv, "
+                f"column {column} holds {what} instead of a value: fix the formula or type the value"
+            )
+        text = {c: display[c] for c in self.known if c not in SECRET_COLUMNS}
+        for column in REQUIRED_COLUMNS:
+            if column not in SECRET_COLUMNS and column not in bad and not text[column]:
+                problems.append(self._empty(number, column))
+        court = text["court"].lower()
+        if court and "court" not in bad and court not in self.registry:
+            problems.append(
+                f"court {_quote(court)} is not a known court id: use an id from the court list, "
                 f"e.g. {_EXAMPLE_COURTS}"
             )
-        user = text.get("pacer_username", "")
-        if user and len(user) < MIN_USERNAME:
+        user = text["pacer_username"]
+        if user and "pacer_username" not in bad and len(user) < MIN_USERNAME:
             problems.append(
-                f"pacer_username {user!r} has {len(user)} characters: legacy PACER usernames "
-                "must be upgraded first (upgraded usernames have at least 8 characters)"
+                f"pacer_username {_quote(user)} has {len(user)} characters: legacy PACER usernames must "
+                f"be upgraded first (upgraded usernames have at least {MIN_USERNAME} characters)"
             )
-        if user and any(ch.isspace() for ch in user):
-            problems.append("pacer_username contains a space: correct it")
-        pacer_pw = self._secret(cell(known["pacer_password"]), "pacer_password", problems)
-        ecf_pw = self._secret(cell(known["cmecf_password"]), "cmecf_password", problems)
-        otp: Secret | None = None
-        if "pacer_otp_secret" in known and cell(known["pacer_otp_secret"]).strip():
-            otp = self._secret(cell(known["pacer_otp_secret"]), "pacer_otp_secret", problems)
-            why = otp_secret_problem(otp.reveal()) if otp is not None else ""
-            if why:
-                problems.append(why)
-                otp = None
+        if any(ch.isspace() for ch in user):
+            problems.append("pacer_username contains a space: remove it")
+        secrets = {
+            c: self._secret(number, c, cell(c), problems)
+            for c in SECRET_COLUMNS
+            if c in self.known and c not in bad
+        }
+        pacer_pw, ecf_pw = secrets.get("pacer_password"), secrets.get("cmecf_password")
         if problems or pacer_pw is None or ecf_pw is None:
             return InputRow(number, display, problem=Outcome.INVALID_ROW, detail="; ".join(problems))
         account = AccountRow(
@@ -119,32 +124,76 @@ class Validator:
             court=court,
             cmecf_login=text["cmecf_login"],
             cmecf_password=ecf_pw,
-            pacer_otp_secret=otp,
+            pacer_otp_secret=secrets.get("pacer_otp_secret"),
             client_code=text.get("client_code", ""),
         )
         return self._check_repeats(number, display, account)
 
+    def _empty(self, number: int, column: str) -> str:
+        col = self.known[column] + 1
+        for min_col, min_row, max_col, max_row in self.merges:
+            inside = min_col <= col <= max_col and min_row <= number <= max_row
+            if inside and (col, number) != (min_col, min_row):
+                # Only the top-left cell of a merge keeps a value; the others read as empty.
+                return (
+                    f"column {column} is empty because it is part of a merged cell (merged or empty "
+                    "cell): unmerge the cells and fill in the value on every row"
+                )
+        return f"column {column} is empty: fill it in"
+
+    def _secret(self, number: int, column: str, raw: str, problems: list[str]) -> Secret | None:
+        # Outer whitespace goes (it is never part of a pasted password); inner spaces stay.
+        value = raw.strip().strip(_EDGE).strip()
+        ref = _ENV_REF.fullmatch(value)
+        if ref:
+            name = ref.group(1)
+            shown = f"env:{name}" if _CONVENTIONAL.fullmatch(name) else "the env: variable it names"
+            if name not in self.environ:
+                problems.append(
+                    f"column {column}: {shown} is not set in the environment: set it before the run "
+                    "or put the value in the cell"
+                )
+                return None
+            value = self.environ[name].strip()
+            if not value:
+                problems.append(
+                    f"column {column}: {shown} is empty in the environment: set it before the run"
+                )
+                return None
+        if not value:
+            if column in REQUIRED_COLUMNS:
+                problems.append(self._empty(number, column))
+            return None
+        if len(value) > MAX_SECRET:
+            problems.append(
+                f"column {column} has more than {MAX_SECRET} characters: check that the cell holds "
+                "only the secret"
+            )
+            return None
+        if column == "pacer_otp_secret":
+            why = otp_secret_problem(value)
+            if why:
+                problems.append(why)
+                return None
+        return Secret(value)
+
     def _check_repeats(self, number: int, display: dict[str, str], account: AccountRow) -> InputRow:
         court, login, user = account.identity
-        earlier = self.by_login.get((court, login))
-        if earlier is not None:
-            return InputRow(
-                number,
-                display,
-                problem=Outcome.DUPLICATE_ROW,
-                detail=f"repeats row {earlier} (same court and CM/ECF login): remove it or correct it",
-            )
-        earlier = self.by_user_court.get((court, user))
-        if earlier is not None:
-            return InputRow(
-                number,
-                display,
-                problem=Outcome.DUPLICATE_ROW,
-                detail=f"repeats row {earlier} (same court and PACER username): a PACER account "
-                "links one CM/ECF account per court; remove it or correct it",
-            )
-        first = self.accounts.get(account.account_key)
+        for index, key, what in (
+            (self._by_login, (court, login), "same court and CM/ECF login"),
+            (self._by_user, (court, user), "same court and PACER username"),
+        ):
+            earlier = index.get(key)
+            if earlier is not None:
+                return InputRow(
+                    number,
+                    display,
+                    problem=Outcome.DUPLICATE_ROW,
+                    detail=f"repeats row {earlier} ({what}): remove it or correct it",
+                )
+        first = self._accounts.get(account.account_key)
         if first is not None:
+            # One PACER account signs in once for all its rows: which password would be right?
             differs = [
                 name
                 for name, a, b in (
@@ -159,11 +208,11 @@ class Validator:
                     number,
                     display,
                     problem=Outcome.INVALID_ROW,
-                    detail=f"{' and '.join(differs)} differ(s) from row {first.row}, which has the same "
-                    "pacer_username: one PACER account has one password; make the rows agree",
+                    detail=f"column {' and column '.join(differs)} differs from row {first.row}, which has "
+                    "the same pacer_username: one PACER login serves all its rows; make the rows agree",
                 )
         else:
-            self.accounts[account.account_key] = account
-        self.by_login[(court, login)] = number
-        self.by_user_court[(court, user)] = number
+            self._accounts[account.account_key] = account
+        self._by_login[(court, login)] = number
+        self._by_user[(court, user)] = number
         return InputRow(number, display, account=account)

@@ -1,34 +1,54 @@
 """Read the input workbook (.xlsx or .csv) into rows, validating each one.
 
-A file that cannot be used at all raises ``WorkbookError`` (exit 2, nothing sent). A
-bad row does not: it becomes an ``InputRow`` with ``invalid_row`` or ``duplicate_row``
-and a detail naming the column and the fix, and the other rows go on. No message ever
-quotes a secret cell.
+A file that cannot be used at all raises ``WorkbookError`` (exit 2, nothing sent). A bad
+row does not: it becomes an ``InputRow`` with ``invalid_row`` or ``duplicate_row`` and a
+detail naming the column and the fix, and the other rows go on. No message ever quotes a
+secret cell, and no message built from a library's exception quotes any cell at all:
+openpyxl's messages can contain cell text, and a cell may hold a password.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
 import os
 import re
-import zipfile
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+import warnings
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 
 import openpyxl
+from openpyxl.utils.cell import get_column_letter, range_boundaries
 
 from batch.accounts import KNOWN_COLUMNS, REQUIRED_COLUMNS, SECRET_COLUMNS, AccountRow, InputRow
+from batch.outcomes import Outcome
 from batch.registry import Court, default_registry
-from batch.validation import Validator
+from batch.validation import Validator, clean
 
 HEADER_SEARCH_ROWS = 20
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an encrypted .xlsx is an OLE2 container
+ACCEPTED = ".xlsx (Excel workbook) or .csv (text, UTF-8)"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # an encrypted .xlsx (and an old .xls) is an OLE2 container
+ZIP_MAGIC = b"PK\x03\x04"
+#: What Excel shows (and writes to CSV) instead of a value when a formula fails.
+ERROR_VALUES = frozenset(
+    {"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA"}
+    | {"#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!"}
+)
+#: Columns the results workbook adds: an input column of the same name is renamed.
+RESULT_COLUMNS = ("row", "outcome", "detail", "next_step", "attempts", "finished_at", "run_id")
 _IGNORED = re.compile(r"[\s_\-/]+")
-_OPTIONAL = re.compile(r"\(optional\)\s*$", re.I)
+_OPTIONAL = re.compile(r"\(\s*optional\s*\)\s*$", re.I)
+# An extra column called e.g. "old password" holds a secret we were not told about: hide it.
+_SECRET_LOOKING = re.compile(r"password|passwd|passphrase|passcode|secret|pwd")
+_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Za-z]+[0-9]+(?::[A-Za-z]+[0-9]+)?)"')
+
+RawRow = tuple[int, list[str], set[int]]  # sheet row number, cells as text, indexes of error cells
+Merges = list[tuple[int, int, int, int]]  # merged ranges: min_col, min_row, max_col, max_row
 
 
 class WorkbookError(Exception):
@@ -38,15 +58,20 @@ class WorkbookError(Exception):
 @dataclass(frozen=True, slots=True)
 class Workbook:
     path: Path
-    sheet: str
+    sheet: str  # the sheet's name; "csv" for a .csv file
     header_row: int
     columns: tuple[str, ...]  # display columns, in input order; never a secret one
     rows: tuple[InputRow, ...]
     sha256: str
+    hidden_columns: tuple[str, ...] = ()  # extra columns left out because their header looks secret
 
     @property
     def accounts(self) -> list[AccountRow]:
         return [r.account for r in self.rows if r.account is not None]
+
+    @property
+    def problems(self) -> list[InputRow]:
+        return [r for r in self.rows if r.problem is not None]
 
 
 def header_key(text: str) -> str:
@@ -75,42 +100,108 @@ def cell_text(value: object) -> str:
 # -- reading raw rows -------------------------------------------------------------------
 
 
-def _xlsx_rows(
-    data: bytes, path: Path, sheet: str | None
-) -> tuple[str, Iterator[tuple[int, list[str], set[int]]]]:
+def _damaged(where: str, exc: BaseException) -> WorkbookError:
+    # Only the exception's type: its message may quote a cell, and a cell may be a password.
+    return WorkbookError(
+        f"{where}: the workbook is damaged ({type(exc).__name__}); "
+        "open it in Excel and save it again as .xlsx"
+    )
+
+
+def _guarded(rows: Iterable[RawRow], where: str) -> Iterator[RawRow]:
+    """``rows``, with any library failure while parsing turned into a ``WorkbookError``."""
+    it = iter(rows)
+    while True:
+        try:
+            item = next(it)
+        except StopIteration:
+            return
+        except WorkbookError:
+            raise
+        except Exception as exc:  # openpyxl, zipfile, zlib and the XML parser raise many types
+            raise _damaged(where, exc) from None
+        yield item
+
+
+def _merged_ranges(ws: object) -> Merges:
+    """Read-only mode shows a merged cell as an empty one: the merges say why it is empty."""
+    with ws._get_source() as src:  # type: ignore[attr-defined]
+        xml = src.read()
+    return [range_boundaries(m.decode().upper()) for m in _MERGE.findall(xml)]  # type: ignore[misc]
+
+
+def _xlsx_rows(data: bytes, path: Path, sheet: str | None) -> tuple[str, Iterator[RawRow], Merges]:
+    if not data.startswith(ZIP_MAGIC):
+        raise WorkbookError(f"{path}: not an Excel workbook (no .xlsx content inside); use {ACCEPTED}")
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
-        raise WorkbookError(
-            f"{path}: not a readable .xlsx workbook ({type(exc).__name__}); "
-            "open it in Excel and save it again as .xlsx"
-        ) from None
-    names = book.sheetnames
-    if sheet is not None and sheet not in names:
-        raise WorkbookError(f"{path}: no sheet named {sheet!r}; its sheets are {', '.join(map(repr, names))}")
-    ws = book[sheet] if sheet is not None else book[names[0]]
+        names = [ws.title for ws in book.worksheets]  # chart sheets hold no rows
+        if sheet is not None and sheet not in names:
+            raise WorkbookError(
+                f"{path}: no sheet named {sheet!r}; its sheets are {', '.join(map(repr, names))}"
+            )
+        if not names:
+            raise WorkbookError(f"{path}: the workbook has no sheet with cells; use {ACCEPTED}")
+        ws = book[sheet if sheet is not None else names[0]]
+        # Some writers declare a wrong used range ("A1:A1"); read-only mode would trust it.
+        ws.reset_dimensions()  # type: ignore[union-attr]
+        merges = _merged_ranges(ws)
+    except WorkbookError:
+        raise
+    except Exception as exc:
+        raise _damaged(str(path), exc) from None
 
-    def rows() -> Iterator[tuple[int, list[str], set[int]]]:
+    def rows() -> Iterator[RawRow]:
         for number, cells in enumerate(ws.iter_rows(), start=1):
+            texts = [cell_text(getattr(c, "value", None)) for c in cells]
             errors = {i for i, c in enumerate(cells) if getattr(c, "data_type", None) == "e"}
-            yield number, [cell_text(getattr(c, "value", None)) for c in cells], errors
+            errors.update(i for i, t in enumerate(texts) if t in ERROR_VALUES)
+            yield number, texts, errors
+        book.close()
 
-    return ws.title, rows()
+    return ws.title, _guarded(rows(), f"{path} (sheet {ws.title!r})"), merges
 
 
-def _csv_rows(data: bytes, path: Path) -> Iterator[tuple[int, list[str], set[int]]]:
+def _decode(data: bytes) -> str:
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # Excel's "Unicode text"
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
     try:
-        text = data.decode("utf-8-sig")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="replace")  # Excel's "CSV" on Windows
+        return data.decode("cp1252", errors="replace")  # Excel's plain "CSV" on Windows
+
+
+def _csv_rows(text: str, path: Path, delimiter: str) -> Iterator[RawRow]:
     try:
-        for number, cells in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
-            yield number, cells, set()
-    except csv.Error as exc:
-        raise WorkbookError(f"{path}: not a readable CSV file ({exc}); save it again as CSV UTF-8") from None
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        for number, cells in enumerate(reader, start=1):
+            yield number, cells, {i for i, c in enumerate(cells) if c.strip() in ERROR_VALUES}
+    except csv.Error:  # its messages are safe, but say nothing a person can act on
+        raise WorkbookError(
+            f"{path}: not a readable CSV file (a cell is too long or its quotes are unbalanced); "
+            "save it again from Excel as CSV UTF-8"
+        ) from None
 
 
-def _load(path: Path, sheet: str | None) -> tuple[bytes, str, Iterator[tuple[int, list[str], set[int]]]]:
+def _is_header(cells: list[str]) -> bool:
+    return set(REQUIRED_COLUMNS) <= {_CANONICAL.get(header_key(c)) for c in cells}
+
+
+def _csv_delimiter(text: str, path: Path) -> str:
+    """Excel writes ";" instead of "," in some locales, and tabs as "Unicode text"."""
+    for delimiter in (",", ";", "\t"):
+        for number, cells, _errors in _csv_rows(text, path, delimiter):
+            if _is_header(cells):
+                return delimiter
+            if number >= HEADER_SEARCH_ROWS:
+                break
+    return ","
+
+
+def _load(path: Path, sheet: str | None) -> tuple[bytes, str, Iterator[RawRow], Merges]:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -120,75 +211,86 @@ def _load(path: Path, sheet: str | None) -> tuple[bytes, str, Iterator[tuple[int
     except OSError as exc:
         raise WorkbookError(f"{path}: cannot be read ({exc.strerror})") from None
     if not data.strip():
-        raise WorkbookError(f"{path}: the file is empty; run `pacer-link template` for a blank workbook")
-    suffix = path.suffix.lower()
+        raise WorkbookError(f"{path}: the file is empty; run `pacer-link template PATH` for a blank workbook")
     if data.startswith(OLE_MAGIC):
         raise WorkbookError(
-            f"{path}: the workbook is password-protected (or an old .xls); remove the "
-            "password in Excel (File > Info > Protect Workbook) and save it as .xlsx"
+            f"{path}: the workbook is password-protected (or an old .xls file); remove the password "
+            "in Excel: File > Info > Protect Workbook, then save it as .xlsx"
         )
+    suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        name, rows = _xlsx_rows(data, path, sheet)
-        return data, name, rows
+        return data, *_xlsx_rows(data, path, sheet)
     if suffix == ".csv":
-        return data, "csv", _csv_rows(data, path)
-    raise WorkbookError(f"{path}: unsupported file type {suffix or '(none)'!r}; use .xlsx or .csv")
+        if data.startswith(ZIP_MAGIC):
+            raise WorkbookError(f"{path}: this is an Excel workbook, not CSV text; rename it to .xlsx")
+        text = _decode(data)
+        return data, "csv", _csv_rows(text, path, _csv_delimiter(text, path)), []
+    raise WorkbookError(f"{path}: unsupported file type {suffix or '(none)'!r}; use {ACCEPTED}")
 
 
 # -- the header -------------------------------------------------------------------------
 
+_TEMPLATE_HINT = "or run `pacer-link template PATH` to get a blank workbook"
 
-def _find_header(
-    path: Path, sheet: str, rows: Iterator[tuple[int, list[str], set[int]]]
-) -> tuple[int, list[str]]:
-    best: tuple[int, set[str]] = (0, set())
+
+def _find_header(where: str, rows: Iterator[RawRow]) -> tuple[int, list[str]]:
+    best_number, best = 0, set[str]()
     for number, cells, _errors in rows:
-        keys = {_CANONICAL.get(header_key(c)) for c in cells} - {None}
-        if set(REQUIRED_COLUMNS) <= keys:
+        if _is_header(cells):
             return number, cells
-        if len(keys) > len(best[1]):
-            best = (number, {k for k in keys if k})
+        keys = {k for k in (_CANONICAL.get(header_key(c)) for c in cells) if k}
+        if len(keys) > max(1, len(best)):  # one familiar word in a title is not a header
+            best_number, best = number, keys
         if number >= HEADER_SEARCH_ROWS:
             break
-    where = f"{path} (sheet {sheet!r})" if sheet != "csv" else str(path)
-    if not best[1]:
+    if not best:
         raise WorkbookError(
-            f"{where}: no header row in the first {HEADER_SEARCH_ROWS} rows; the header needs "
-            f"the columns {', '.join(REQUIRED_COLUMNS)} (`pacer-link template PATH` writes one)"
+            f"{where}: no header row in the first {HEADER_SEARCH_ROWS} rows; add a header row with the "
+            f"columns {', '.join(REQUIRED_COLUMNS)}, {_TEMPLATE_HINT}"
         )
-    missing = [c for c in REQUIRED_COLUMNS if c not in best[1]]
+    missing = [c for c in REQUIRED_COLUMNS if c not in best]
     raise WorkbookError(
-        f"{where}: the header on row {best[0]} lacks the column(s) {', '.join(missing)}; "
-        "add them, or run `pacer-link template PATH` to get a blank workbook"
+        f"{where}: the header on row {best_number} lacks the column(s) {', '.join(missing)}; "
+        f"add a column named {' and one named '.join(missing)}, {_TEMPLATE_HINT}"
     )
 
 
-def _columns(path: Path, header: list[str]) -> tuple[dict[str, int], list[tuple[str, int]]]:
-    """Known columns by canonical name, and the display columns (name, index) in order."""
-    known: dict[str, int] = {}
-    display: list[tuple[str, int]] = []
-    seen_extra: set[str] = set()
-    for i, text in enumerate(header):
-        canonical = _CANONICAL.get(header_key(text))
+@dataclass
+class _Columns:
+    known: dict[str, int] = field(default_factory=dict)  # canonical name -> index
+    display: list[tuple[str, int]] = field(default_factory=list)  # (name, index), input order
+    hidden: list[str] = field(default_factory=list)
+
+
+def _columns(where: str, header: list[str]) -> _Columns:
+    cols = _Columns()
+    taken = {c.casefold() for c in (*KNOWN_COLUMNS, *RESULT_COLUMNS)}
+    for i, raw in enumerate(header):
+        text, canonical = clean(raw), _CANONICAL.get(header_key(raw))
         if canonical is not None:
-            if canonical in known:
+            if canonical in cols.known:
                 raise WorkbookError(
-                    f"{path}: the column {canonical} appears twice in the header "
-                    f"(columns {known[canonical] + 1} and {i + 1}); keep one"
+                    f"{where}: the column {canonical} appears twice in the header "
+                    f"(columns {get_column_letter(cols.known[canonical] + 1)} and "
+                    f"{get_column_letter(i + 1)}); delete or rename one"
                 )
-            known[canonical] = i
+            cols.known[canonical] = i
             if canonical not in SECRET_COLUMNS:
-                display.append((canonical, i))
-        elif text.strip():
-            name = text.strip()
-            while name in seen_extra or name in KNOWN_COLUMNS:
-                name += "'"
-            seen_extra.add(name)
-            display.append((name, i))
-    return known, display
+                cols.display.append((canonical, i))
+        elif _SECRET_LOOKING.search(header_key(raw)):
+            cols.hidden.append(text)
+        elif text:
+            # An input column called "outcome" or "row" would be confused with ours.
+            name = f"{text} (input)" if text.casefold() in taken else text
+            n = 2
+            while name.casefold() in taken:
+                name, n = f"{text} ({n})", n + 1
+            taken.add(name.casefold())
+            cols.display.append((name, i))
+    return cols
 
 
-# -- rows -------------------------------------------------------------------------------
+# -- the workbook -----------------------------------------------------------------------
 
 
 def read_workbook(
@@ -198,27 +300,60 @@ def read_workbook(
     registry: Mapping[str, Court] | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> Workbook:
+    """Every data row of ``path``, validated. Raises ``WorkbookError`` if the file is unusable."""
+    # openpyxl warns about what it drops from real Excel files (extensions, styles): noise
+    # on a person's terminal, and not ours to act on.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return _read(Path(path), sheet, registry, environ)
+
+
+def _read(
+    path: Path, sheet: str | None, registry: Mapping[str, Court] | None, environ: Mapping[str, str] | None
+) -> Workbook:
     registry = registry if registry is not None else default_registry()
     environ = environ if environ is not None else os.environ
-    data, sheet_name, raw = _load(path, sheet)
-    try:
-        header_row, header = _find_header(path, sheet_name, raw)
-        known, display_cols = _columns(path, header)
-        validator = Validator(registry, environ)
-        rows: list[InputRow] = []
-        for number, cells, errors in raw:
-            if not any(c.strip() for c in cells):
-                continue  # a blank row is not a row
-            rows.append(validator.row(number, cells, errors, known, display_cols))
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError, EOFError) as exc:
-        raise WorkbookError(
-            f"{path}: the workbook is damaged ({type(exc).__name__}); open it in Excel and save it again"
-        ) from None
+    data, sheet_name, raw, merges = _load(path, sheet)
+    where = str(path) if sheet_name == "csv" else f"{path} (sheet {sheet_name!r})"
+    header_row, header = _find_header(where, raw)
+    cols = _columns(where, header)
+    validator = Validator(registry, environ, cols.known, cols.display, merges)
+    named = sorted({*cols.known.values(), *(i for _name, i in cols.display)})
+    rows: list[InputRow] = []
+    for number, cells, errors in raw:
+        # A row is blank when its named columns are: notes beside the table do not make a row.
+        if not any(clean(cells[i]) for i in named if i < len(cells)):
+            continue
+        if _is_header(cells):  # a second table pasted below the first
+            problems: list[str] = []
+            display = validator.display_of(cells, problems)
+            detail = "repeats the header row: delete this row"
+            rows.append(InputRow(number, display, problem=Outcome.INVALID_ROW, detail=detail))
+            continue
+        rows.append(validator.row(number, cells, errors))
     return Workbook(
-        path,
-        sheet_name,
-        header_row,
-        tuple(n for n, _ in display_cols),
-        tuple(rows),
-        hashlib.sha256(data).hexdigest(),
+        path=path,
+        sheet=sheet_name,
+        header_row=header_row,
+        columns=tuple(name for name, _i in cols.display),
+        rows=tuple(rows),
+        sha256=hashlib.sha256(data).hexdigest(),
+        hidden_columns=tuple(cols.hidden),
     )
+
+
+def check_report(wb: Workbook) -> list[str]:
+    """What ``pacer-link check`` prints: where the table is, one line per problem, the counts."""
+    lines = [f"{wb.path}: sheet {wb.sheet!r}, header on row {wb.header_row}, {len(wb.rows)} data rows."]
+    if wb.hidden_columns:
+        lines.append(
+            f"left out of the results because the header looks secret: {', '.join(wb.hidden_columns)}"
+        )
+    lines.extend(f"row {r.row}: {r.detail}" for r in wb.problems)
+    kinds = Counter(r.problem for r in wb.problems)
+    accounts = wb.accounts
+    lines.append(
+        f"{len(accounts)} rows ready ({len({a.account_key for a in accounts})} PACER accounts), "
+        f"{kinds[Outcome.INVALID_ROW]} invalid, {kinds[Outcome.DUPLICATE_ROW]} duplicate."
+    )
+    return lines

@@ -27,10 +27,24 @@ def _directory(n: int, courts: list[str], faults: dict) -> tuple[str, list[list[
         user = f"rerun{i:04d}"
         pacer.append({"username": user, "password": f"Pacer-Rerun-{i:04d}", "name": f"Robin {i:04d} Rerun"})
         for court in courts:
-            cmecf.append({"court": court, "login": f"rr{i:04d}", "password": f"Ecf-Rerun-{court}-{i:04d}",
-                          "name": f"Rerun, Robin {i:04d}"})
-            rows.append([f"Robin {i:04d} Rerun", user, f"Pacer-Rerun-{i:04d}", court, f"rr{i:04d}",
-                         f"Ecf-Rerun-{court}-{i:04d}"])
+            cmecf.append(
+                {
+                    "court": court,
+                    "login": f"rr{i:04d}",
+                    "password": f"Ecf-Rerun-{court}-{i:04d}",
+                    "name": f"Rerun, Robin {i:04d}",
+                }
+            )
+            rows.append(
+                [
+                    f"Robin {i:04d} Rerun",
+                    user,
+                    f"Pacer-Rerun-{i:04d}",
+                    court,
+                    f"rr{i:04d}",
+                    f"Ecf-Rerun-{court}-{i:04d}",
+                ]
+            )
     return toml_directory(pacer, cmecf, faults=faults), rows
 
 
@@ -77,21 +91,37 @@ def test_edited_reordered_sheet_retries_only_what_changed(tmp_path: Path):
     wb = write_xlsx(tmp_path / "sheet.xlsx", rows)
     with sandbox_from(text) as server:
         first = run_against(server, wb)
-        assert [str(x.outcome) for x in first.report.lines] == ["linked", "ecf_bad_credentials", "linked", "linked"]
+        assert [str(x.outcome) for x in first.report.lines] == [
+            "linked",
+            "ecf_bad_credentials",
+            "linked",
+            "linked",
+        ]
         # A person fixes nothing yet, reorders the sheet and inserts a title row: nothing is resent.
         server.state.reset_counters()
         book = openpyxl.Workbook()
         book.active.append(["Linking, second try"])
-        for r in [["attorney_name", "pacer_username", "pacer_password", "court", "cmecf_login", "cmecf_password"],
-                  rows[3], rows[1], rows[0], rows[2]]:
+        for r in [
+            ["attorney_name", "pacer_username", "pacer_password", "court", "cmecf_login", "cmecf_password"],
+            rows[3],
+            rows[1],
+            rows[0],
+            rows[2],
+        ]:
             book.active.append(r)
         book.save(wb)
         second = run_against(server, wb)
         assert second.counters["logins"] == {} and second.counters["bad_credential_submissions"] == {}
         assert [(x.row, str(x.outcome)) for x in second.report.lines] == [
-            (3, "linked"), (4, "ecf_bad_credentials"), (5, "linked"), (6, "linked")]
+            (3, "linked"),
+            (4, "ecf_bad_credentials"),
+            (5, "linked"),
+            (6, "linked"),
+        ]
         # Now the password is corrected: only that row is sent, and it links.
-        book.active.cell(row=4, column=6, value=rows[1][5].replace("Ecf-Typo-Password-1", "Ecf-Rerun-alsd-0001"))
+        book.active.cell(
+            row=4, column=6, value=rows[1][5].replace("Ecf-Typo-Password-1", "Ecf-Rerun-alsd-0001")
+        )
         book.save(wb)
         server.state.reset_counters()
         third = run_against(server, wb)
@@ -130,8 +160,11 @@ def test_ctrl_c_writes_results_marks_interrupted_then_a_rerun_finishes(tmp_path:
 
 @pytest.mark.slow
 def test_sigkill_at_random_moments_never_links_twice_nor_loses_a_row(tmp_path: Path):
-    text, rows = _directory(16, ["alsd", "nysb", "ca11"], {
-        "seed": 11, "latency_ms": 70, "error_rate": 0.05, "drop_after_confirm": 0.3})
+    text, rows = _directory(
+        16,
+        ["alsd", "nysb", "ca11"],
+        {"seed": 11, "latency_ms": 70, "error_rate": 0.05, "drop_after_confirm": 0.3},
+    )
     (tmp_path / "d.toml").write_text(text)
     wb = write_xlsx(tmp_path / "kill.xlsx", rows)
     sandbox = Sandbox(tmp_path / "d.toml", tmp_path)
@@ -146,7 +179,9 @@ def test_sigkill_at_random_moments_never_links_twice_nor_loses_a_row(tmp_path: P
             proc.wait()
             counters = _counters_and_reset(sandbox)
             assert counters["double_links"] == []
-            assert all(n <= 1 for n in counters["logins"].values()), counters["logins"]  # one per account per run
+            assert all(n <= 1 for n in counters["logins"].values()), counters[
+                "logins"
+            ]  # one per account per run
         for _ in range(4):  # then let it finish, rerunning what gave up
             proc = _run(wb, config)
             proc.communicate(timeout=120)
@@ -172,5 +207,7 @@ def test_sigkill_at_random_moments_never_links_twice_nor_loses_a_row(tmp_path: P
     unended = db.execute("SELECT count(*) FROM runs WHERE ended_at IS NULL").fetchone()[0]
     assert unended >= 5
     assert _outcomes(tmp_path / "kill.results.xlsx") == ["linked"] * 48
-    events = [json.loads(line) for line in (tmp_path / "kill.log.jsonl").read_text().splitlines() if line.strip()]
+    events = [
+        json.loads(line) for line in (tmp_path / "kill.log.jsonl").read_text().splitlines() if line.strip()
+    ]
     assert any(e["event"] == "run_finished" for e in events)
