@@ -261,7 +261,8 @@ def build_lines(wb: Workbook, journal: Journal, run_id: str, now: datetime) -> l
                 input_row.display,
                 court,
                 rec.outcome,
-                rec.detail,
+                # How many runs it took, where more than one: the history of a row.
+                f"{rec.detail} (after {rec.runs} runs)" if rec.runs > 1 else rec.detail,
                 rec.outcome.next_step,
                 rec.attempts,
                 rec.runs,
