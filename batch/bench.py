@@ -269,11 +269,15 @@ def print_table(all_figures: list[Figures]) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m batch.bench", description=__doc__)
     parser.add_argument(
-        "scenarios", nargs="*", default=list(SCENARIOS), choices=[*SCENARIOS, []][:-1] or None
+        "scenarios", nargs="*", metavar="SCENARIO", help=f"any of {', '.join(SCENARIOS)} (default: all)"
     )
     parser.add_argument("--rows", type=int, help="override the scenario's row count")
     parser.add_argument("--out", type=Path, default=Path("bench-out"))
     args = parser.parse_args(argv)
+    unknown = [name for name in args.scenarios if name not in SCENARIOS]
+    if unknown:
+        parser.error(f"unknown scenario(s) {', '.join(unknown)}; choose from {', '.join(SCENARIOS)}")
+    args.scenarios = args.scenarios or list(SCENARIOS)
     args.out.mkdir(parents=True, exist_ok=True)
     results = []
     for name in args.scenarios:
