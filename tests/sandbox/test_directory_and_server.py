@@ -24,12 +24,18 @@ ENV = {**os.environ, "PYTHONPATH": str(REPO)}
     ("text", "message"),
     [
         ('[[court]]\nid = "xx1"\ntype = "supreme"\n', "court entry 1 (id 'xx1'): unknown type 'supreme'"),
-        ('[[pacer]]\nusername = "a1234567"\npassword = "p"\nname = "A"\n[[pacer]]\nusername = "A1234567"\n'
-         'password = "q"\nname = "B"\n', "pacer entry 2 (username 'A1234567'): duplicate username"),
-        ('[[pacer]]\nusername = "a1234567"\nname = "A"\n', "pacer entry 1 (username 'a1234567'): password is missing"),
+        (
+            '[[pacer]]\nusername = "a1234567"\npassword = "p"\nname = "A"\n[[pacer]]\nusername = "A1234567"\n'
+            'password = "q"\nname = "B"\n',
+            "pacer entry 2 (username 'A1234567'): duplicate username",
+        ),
+        (
+            '[[pacer]]\nusername = "a1234567"\nname = "A"\n',
+            "pacer entry 1 (username 'a1234567'): password is missing",
+        ),
         ('[[cmecf]]\ncourt = "nowhere"\nlogin = "x"\npassword = "p"\nname = "N"\n', "unknown court"),
-        ('[faults]\nerror_rate = 2.0\n', "error_rate must be between 0 and 1"),
-        ('[pacers]\n', "unknown section(s) pacers"),
+        ("[faults]\nerror_rate = 2.0\n", "error_rate must be between 0 and 1"),
+        ("[pacers]\n", "unknown section(s) pacers"),
     ],
 )
 def test_bad_directory_entries_are_named(text: str, message: str):
@@ -63,23 +69,40 @@ def test_sample_directory_loads():
 def test_sandbox_command_bad_file_exits_2_without_traceback(tmp_path: Path):
     bad = tmp_path / "bad.toml"
     bad.write_text('[[court]]\nid = "q"\ntype = "moon"\n')
-    proc = subprocess.run([sys.executable, "-m", "batch.sandbox", "--directory", str(bad)],
-                          capture_output=True, text=True, env=ENV, timeout=30)
+    proc = subprocess.run(
+        [sys.executable, "-m", "batch.sandbox", "--directory", str(bad)],
+        capture_output=True,
+        text=True,
+        env=ENV,
+        timeout=30,
+    )
     assert proc.returncode == 2
     assert "unknown type 'moon'" in proc.stderr and "Traceback" not in proc.stderr
 
 
 def test_sandbox_command_refuses_a_non_loopback_host():
-    proc = subprocess.run([sys.executable, "-m", "batch.sandbox", "--host", "0.0.0.0"],
-                          capture_output=True, text=True, env=ENV, cwd=REPO, timeout=30)
+    proc = subprocess.run(
+        [sys.executable, "-m", "batch.sandbox", "--host", "0.0.0.0"],
+        capture_output=True,
+        text=True,
+        env=ENV,
+        cwd=REPO,
+        timeout=30,
+    )
     assert proc.returncode != 0 and "loopback only" in proc.stderr
 
 
 def test_sandbox_command_starts_fast_serves_and_stops_on_ctrl_c(tmp_path: Path):
     ready = tmp_path / "url"
     start = time.monotonic()
-    proc = subprocess.Popen([sys.executable, "-m", "batch.sandbox", "--port", "0", "--ready-file", str(ready)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV, cwd=REPO)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "batch.sandbox", "--port", "0", "--ready-file", str(ready)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=ENV,
+        cwd=REPO,
+    )
     try:
         while not ready.exists() and time.monotonic() - start < 15:
             time.sleep(0.02)

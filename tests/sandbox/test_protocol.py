@@ -110,7 +110,9 @@ def asgi_client(state: SandboxState | None = None, extra: str = "") -> httpx.Asy
 
 
 async def login(client: httpx.AsyncClient, user: str, password: str, **extra: str) -> dict:
-    r = await client.post("/services/cso-auth", json={"loginId": user, "password": password, "redactFlag": "1", **extra})
+    r = await client.post(
+        "/services/cso-auth", json={"loginId": user, "password": password, "redactFlag": "1", **extra}
+    )
     assert r.status_code == 200
     return r.json()
 
@@ -125,10 +127,15 @@ def hidden(html: str, name: str = "csrf") -> str:
     return match.group(1)
 
 
-async def to_verify(client: httpx.AsyncClient, token: str, court: str, login_: str, password: str) -> httpx.Response:
+async def to_verify(
+    client: httpx.AsyncClient, token: str, court: str, login_: str, password: str
+) -> httpx.Response:
     form = await client.get(f"/ecf/{court}/cgi-bin/LinkAccount.pl", headers=cookie(token))
-    return await client.post(f"/ecf/{court}/cgi-bin/LinkAccount.pl", headers=cookie(token),
-                             files={"csrf": (None, hidden(form.text)), "login": (None, login_), "key": (None, password)})
+    return await client.post(
+        f"/ecf/{court}/cgi-bin/LinkAccount.pl",
+        headers=cookie(token),
+        files={"csrf": (None, hidden(form.text)), "login": (None, login_), "key": (None, password)},
+    )
 
 
 def run(coro):
@@ -199,8 +206,11 @@ def test_full_link_in_each_court_type_shows_filing_menus():
             for court, pw in (("alsd", "Jane-Ecf-Pass-111"), ("ca11", "Jane-Ecf-Pass-333")):
                 main = await c.get(f"/ecf/{court}/cgi-bin/login.pl", headers=cookie(token))
                 verify = await to_verify(c, token, court, "jdoe", pw)
-                confirm = await c.post(f"/ecf/{court}/cgi-bin/LinkConfirm.pl", headers=cookie(token),
-                                       data={"csrf": hidden(verify.text)})
+                confirm = await c.post(
+                    f"/ecf/{court}/cgi-bin/LinkConfirm.pl",
+                    headers=cookie(token),
+                    data={"csrf": hidden(verify.text)},
+                )
                 after = await c.get(f"/ecf/{court}/cgi-bin/login.pl", headers=cookie(token))
                 pages[court] = (main.text, verify.text, confirm.text, after.text)
             return pages
@@ -241,8 +251,9 @@ def test_form_tokens_are_one_time_and_bound_to_the_session():
             foreign = await c.post("/ecf/alsd/cgi-bin/LinkAccount.pl", headers=cookie(otto), data=fields)
             first = await c.post("/ecf/alsd/cgi-bin/LinkAccount.pl", headers=cookie(jane), data=fields)
             reused = await c.post("/ecf/alsd/cgi-bin/LinkAccount.pl", headers=cookie(jane), data=fields)
-            missing = await c.post("/ecf/alsd/cgi-bin/LinkAccount.pl", headers=cookie(jane),
-                                   data={"login": "jdoe", "key": "x"})
+            missing = await c.post(
+                "/ecf/alsd/cgi-bin/LinkAccount.pl", headers=cookie(jane), data={"login": "jdoe", "key": "x"}
+            )
             return foreign.status_code, first.status_code, reused.status_code, missing.status_code
 
     # Another account's session cannot use Jane's form (cookie isolation), and a token works once.
@@ -268,14 +279,17 @@ def test_credentials_answers(user, password, court, login_, ecf_password, says):
 
 def test_already_linked_and_names_that_differ():
     async def go():
-        async with asgi_client(extra='\n[[cmecf]]\ncourt = "nysb"\nlogin = "jd"\npassword = "x-x-x-x-x-x-x-x"\n'
-                               'name = "Doe, Jane"\nlinked_to = "jdoe2019a"\n') as c:
+        async with asgi_client(
+            extra='\n[[cmecf]]\ncourt = "nysb"\nlogin = "jd"\npassword = "x-x-x-x-x-x-x-x"\n'
+            'name = "Doe, Jane"\nlinked_to = "jdoe2019a"\n'
+        ) as c:
             token = (await login(c, "jdoe2019a", "Jane-Pacer-Pass-1"))["nextGenCSO"]
             main = await c.get("/ecf/nysb/cgi-bin/login.pl", headers=cookie(token))
             already = await to_verify(c, token, "nysb", "jd", "x-x-x-x-x-x-x-x")
             verify = await to_verify(c, token, "alsb", "jdoe", "Jane-Ecf-Pass-222")
-            refused = await c.post("/ecf/alsb/cgi-bin/LinkConfirm.pl", headers=cookie(token),
-                                   data={"csrf": hidden(verify.text)})
+            refused = await c.post(
+                "/ecf/alsb/cgi-bin/LinkConfirm.pl", headers=cookie(token), data={"csrf": hidden(verify.text)}
+            )
             return main.text, already.text, verify.text, refused.text
 
     main, already, verify, refused = run(go())
@@ -321,8 +335,10 @@ def test_lockout_after_five_failures_for_five_minutes_doubling():
 def test_error_rate_is_seeded_and_repeatable():
     async def statuses(seed: int) -> list[int]:
         async with asgi_client(extra=f"\n[faults]\nseed = {seed}\nerror_rate = 0.5\n") as c:
-            return [(await c.post("/services/cso-auth", json={"loginId": "x", "password": "y"})).status_code
-                    for _ in range(20)]
+            return [
+                (await c.post("/services/cso-auth", json={"loginId": "x", "password": "y"})).status_code
+                for _ in range(20)
+            ]
 
     a, b, c = run(statuses(4)), run(statuses(4)), run(statuses(5))
     assert a == b and a != c and 503 in a and 200 in a
@@ -332,12 +348,14 @@ def test_drop_after_confirm_links_then_loses_the_answer():
     async def go():
         d = _directory("\n[faults]\ndrop_after_confirm = 1.0\n")
         state = SandboxState(d)
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(d, state=state)),
-                                     base_url="http://127.0.0.1") as c:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=create_app(d, state=state)), base_url="http://127.0.0.1"
+        ) as c:
             token = (await login(c, "jdoe2019a", "Jane-Pacer-Pass-1"))["nextGenCSO"]
             verify = await to_verify(c, token, "alsd", "jdoe", "Jane-Ecf-Pass-111")
-            lost = await c.post("/ecf/alsd/cgi-bin/LinkConfirm.pl", headers=cookie(token),
-                                data={"csrf": hidden(verify.text)})
+            lost = await c.post(
+                "/ecf/alsd/cgi-bin/LinkConfirm.pl", headers=cookie(token), data={"csrf": hidden(verify.text)}
+            )
             main = await c.get("/ecf/alsd/cgi-bin/login.pl", headers=cookie(token))
             return lost.status_code, main.text, state.counters()
 
@@ -362,7 +380,10 @@ def test_token_ttl_expires_after_n_court_requests():
     async def go():
         async with asgi_client(extra="\n[faults]\ntoken_ttl_requests = 2\n") as c:
             token = (await login(c, "jdoe2019a", "Jane-Pacer-Pass-1"))["nextGenCSO"]
-            return [(await c.get("/ecf/alsd/cgi-bin/login.pl", headers=cookie(token))).status_code for _ in range(3)]
+            return [
+                (await c.get("/ecf/alsd/cgi-bin/login.pl", headers=cookie(token))).status_code
+                for _ in range(3)
+            ]
 
     assert run(go()) == [200, 200, 302]
 
@@ -373,15 +394,18 @@ def test_two_accounts_linking_at_once_in_one_court_stay_apart():
     async def link(c: httpx.AsyncClient, user: str, pw: str, login_: str, ecf_pw: str) -> str:
         token = (await login(c, user, pw))["nextGenCSO"]
         verify = await to_verify(c, token, "alsd", login_, ecf_pw)
-        confirm = await c.post("/ecf/alsd/cgi-bin/LinkConfirm.pl", headers=cookie(token),
-                               data={"csrf": hidden(verify.text)})
+        confirm = await c.post(
+            "/ecf/alsd/cgi-bin/LinkConfirm.pl", headers=cookie(token), data={"csrf": hidden(verify.text)}
+        )
         return verify.text + confirm.text
 
     async def go():
         d = _directory()
         state = SandboxState(d)
         app = create_app(d, state=state)
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1") as c:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1"
+        ) as c:
             jane, otto = await asyncio.gather(
                 link(c, "jdoe2019a", "Jane-Pacer-Pass-1", "jdoe", "Jane-Ecf-Pass-111"),
                 link(c, "other0001", "Other-Pacer-Pass1", "otto", "Otto-Ecf-Pass-111"),
