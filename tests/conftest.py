@@ -68,6 +68,31 @@ def toml_directory(
     return "\n".join(out) + "\n"
 
 
+def synthetic_accounts(
+    n: int, courts: Sequence[str], prefix: str = "attorney"
+) -> tuple[list[dict], list[dict], list[list[str]]]:
+    """``n`` PACER accounts, each with a CM/ECF account in every court, all linkable:
+    the directory entries (pacer, cmecf) and the matching workbook rows."""
+    pacer: list[dict] = []
+    cmecf: list[dict] = []
+    rows: list[list[str]] = []
+    for i in range(n):
+        user, name, pw = f"{prefix}{i:04d}", f"Avery {i:04d} {prefix.title()}", f"Pacer-{prefix}-{i:04d}"
+        pacer.append({"username": user, "password": pw, "name": name})
+        for court in courts:
+            login, ecf_pw = f"{prefix[:2]}{i:04d}", f"Ecf-{prefix}-{court}-{i:04d}"
+            cmecf.append(
+                {
+                    "court": court,
+                    "login": login,
+                    "password": ecf_pw,
+                    "name": f"{prefix.title()}, Avery {i:04d}",
+                }
+            )
+            rows.append([name, user, pw, court, login, ecf_pw])
+    return pacer, cmecf, rows
+
+
 @pytest.fixture
 def canaries() -> dict[str, str]:
     """Secret values planted in inputs: no output may ever contain them."""

@@ -28,7 +28,9 @@ def test_production_refuses_a_config_that_points_elsewhere(tmp_path: Path):
     wb = write_xlsx(tmp_path / "p.xlsx", _rows("Some-Pacer-Pass-1", "Some-Ecf-Pass-111"))
     config = tmp_path / "evil.toml"
     config.write_text('[environments.production]\nlogin_url = "https://pacer.example.com"\n')
-    result = CliRunner().invoke(cli, ["run", str(wb), "--env", "production", "--config", str(config), "--yes"])
+    result = CliRunner().invoke(
+        cli, ["run", str(wb), "--env", "production", "--config", str(config), "--yes"]
+    )
     assert result.exit_code == 2 and "only to https hosts under uscourts.gov" in result.output
 
 
@@ -43,7 +45,9 @@ def test_bad_config_and_bad_concurrency_are_usage_errors(tmp_path: Path):
 def test_outputs_are_private_and_the_console_shows_no_secret(tmp_path: Path):
     canary_pacer, canary_ecf = "CANARY-pacer-5e1d9c", "CANARY-ecf-77ab310"
     wb = write_xlsx(tmp_path / "c.xlsx", _rows(canary_pacer, canary_ecf))
-    result = CliRunner().invoke(cli, ["run", str(wb), "--sandbox-directory", str(SAMPLES / "sandbox-directory.toml")])
+    result = CliRunner().invoke(
+        cli, ["run", str(wb), "--sandbox-directory", str(SAMPLES / "sandbox-directory.toml")]
+    )
     assert result.exit_code == 1  # the sandbox rejects the canary password: pacer_bad_credentials
     assert canary_pacer not in result.output and canary_ecf not in result.output
     for name in ("c.results.xlsx", "c.log.jsonl", "c.journal.sqlite"):
@@ -69,5 +73,7 @@ def test_env_secrets_are_read_from_the_environment(tmp_path: Path, monkeypatch):
     monkeypatch.setenv("JANE_PACER_PW", "Pacer-Jane-2026!x")
     monkeypatch.setenv("JANE_ECF_PW", "Ecf-Alsd-Jane-2026")
     wb = write_xlsx(tmp_path / "e.xlsx", _rows("env:JANE_PACER_PW", "env:JANE_ECF_PW"))
-    result = CliRunner().invoke(cli, ["run", str(wb), "--sandbox-directory", str(SAMPLES / "sandbox-directory.toml")])
+    result = CliRunner().invoke(
+        cli, ["run", str(wb), "--sandbox-directory", str(SAMPLES / "sandbox-directory.toml")]
+    )
     assert result.exit_code == 0, result.output  # linked with the sample's Jane Q. Doe in alsd

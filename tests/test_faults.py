@@ -8,37 +8,14 @@ import json
 import socket
 from pathlib import Path
 
-from conftest import fast_settings, run_against, sandbox_from, toml_directory, write_xlsx
+from conftest import fast_settings, run_against, sandbox_from, synthetic_accounts, toml_directory, write_xlsx
 
 from batch.run import RunOptions, run_job
 from batch.settings import resolve_environment
 
 
 def _accounts(n: int, courts: list[str]) -> tuple[list[dict], list[dict], list[list[str]]]:
-    pacer, cmecf, rows = [], [], []
-    for i in range(n):
-        user = f"attorney{i:03d}"
-        pacer.append({"username": user, "password": f"Pacer-Pass-{i:04d}", "name": f"Avery {i:03d} Fault"})
-        for court in courts:
-            cmecf.append(
-                {
-                    "court": court,
-                    "login": f"af{i:03d}",
-                    "password": f"Ecf-Pass-{court}-{i:03d}",
-                    "name": f"Fault, Avery {i:03d}",
-                }
-            )
-            rows.append(
-                [
-                    f"Avery {i:03d} Fault",
-                    user,
-                    f"Pacer-Pass-{i:04d}",
-                    court,
-                    f"af{i:03d}",
-                    f"Ecf-Pass-{court}-{i:03d}",
-                ]
-            )
-    return pacer, cmecf, rows
+    return synthetic_accounts(n, courts, prefix="fault")
 
 
 def _setup(tmp_path: Path, n: int, courts: list[str], faults: dict, court_entries=()):

@@ -14,7 +14,14 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import REPO, fast_settings, run_against, sandbox_from, toml_directory, write_xlsx
+from conftest import (
+    REPO,
+    run_against,
+    sandbox_from,
+    synthetic_accounts,
+    toml_directory,
+    write_xlsx,
+)
 
 from batch.bench import Sandbox
 
@@ -22,29 +29,7 @@ ENV = {**os.environ, "PYTHONPATH": str(REPO)}
 
 
 def _directory(n: int, courts: list[str], faults: dict) -> tuple[str, list[list[str]]]:
-    pacer, cmecf, rows = [], [], []
-    for i in range(n):
-        user = f"rerun{i:04d}"
-        pacer.append({"username": user, "password": f"Pacer-Rerun-{i:04d}", "name": f"Robin {i:04d} Rerun"})
-        for court in courts:
-            cmecf.append(
-                {
-                    "court": court,
-                    "login": f"rr{i:04d}",
-                    "password": f"Ecf-Rerun-{court}-{i:04d}",
-                    "name": f"Rerun, Robin {i:04d}",
-                }
-            )
-            rows.append(
-                [
-                    f"Robin {i:04d} Rerun",
-                    user,
-                    f"Pacer-Rerun-{i:04d}",
-                    court,
-                    f"rr{i:04d}",
-                    f"Ecf-Rerun-{court}-{i:04d}",
-                ]
-            )
+    pacer, cmecf, rows = synthetic_accounts(n, courts, prefix="rerun")
     return toml_directory(pacer, cmecf, faults=faults), rows
 
 
@@ -87,6 +72,7 @@ def _counters_and_reset(sandbox: Sandbox) -> dict:
 
 def test_edited_reordered_sheet_retries_only_what_changed(tmp_path: Path):
     text, rows = _directory(4, ["alsd"], {})
+    correct = rows[1][5]
     rows[1][5] = "Ecf-Typo-Password-1"  # row 3: a wrong CM/ECF password
     wb = write_xlsx(tmp_path / "sheet.xlsx", rows)
     with sandbox_from(text) as server:
@@ -119,9 +105,7 @@ def test_edited_reordered_sheet_retries_only_what_changed(tmp_path: Path):
             (6, "linked"),
         ]
         # Now the password is corrected: only that row is sent, and it links.
-        book.active.cell(
-            row=4, column=6, value=rows[1][5].replace("Ecf-Typo-Password-1", "Ecf-Rerun-alsd-0001")
-        )
+        book.active.cell(row=4, column=6, value=correct)
         book.save(wb)
         server.state.reset_counters()
         third = run_against(server, wb)
@@ -144,7 +128,7 @@ def test_ctrl_c_writes_results_marks_interrupted_then_a_rerun_finishes(tmp_path:
         while time.monotonic() < deadline and (not log.exists() or b"row_finished" not in log.read_bytes()):
             time.sleep(0.05)
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=60)
+        _out, err = proc.communicate(timeout=60)
         assert proc.returncode == 130, err.decode()
         outcomes = _outcomes(tmp_path / "cc.results.xlsx")
         assert "interrupted" in outcomes and "linked" in outcomes

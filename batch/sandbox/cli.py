@@ -3,6 +3,7 @@ courts on loopback for training, tests and the benchmark."""
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import threading
 import time
@@ -68,8 +69,7 @@ def sandbox_command(directory: Path, host: str, port: int, ready_file: Path | No
                 tmp.replace(ready_file)
 
     threading.Thread(target=announce, daemon=True).start()
-    try:
-        server.run(sockets=[sock])  # uvicorn handles Ctrl-C and SIGTERM: it stops cleanly,
-    except KeyboardInterrupt:  # then raises the signal again once it has
-        pass
+    # uvicorn handles Ctrl-C and SIGTERM: it stops cleanly, then raises the signal again.
+    with contextlib.suppress(KeyboardInterrupt):
+        server.run(sockets=[sock])
     click.echo("pacer-link sandbox stopped.")

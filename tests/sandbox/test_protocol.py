@@ -365,10 +365,9 @@ def test_drop_after_confirm_links_then_loses_the_answer():
 
 def test_rate_limit_429_with_retry_after_and_counters_on_a_loopback_port():
     d = _directory("\n[faults]\nrate_limit = 5\n")
-    with SandboxServer(d) as server:
-        with httpx.Client(base_url=server.url) as c:
-            answers = [c.get("/csologin/login.jsf") for _ in range(12)]
-            counters = c.get("/_sandbox/counters").json()
+    with SandboxServer(d) as server, httpx.Client(base_url=server.url) as c:
+        answers = [c.get("/csologin/login.jsf") for _ in range(12)]
+        counters = c.get("/_sandbox/counters").json()
     codes = [a.status_code for a in answers]
     assert codes[:5] == [200] * 5 and 429 in codes
     assert all(a.headers["Retry-After"] == "1" for a in answers if a.status_code == 429)
