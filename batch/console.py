@@ -63,15 +63,18 @@ def print_summary(report: RunReport) -> None:
     table = Table(title=f"pacer-link run {report.facts.run_id} ({report.facts.environment})")
     table.add_column("outcome")
     table.add_column("rows", justify="right")
-    table.add_column("what to do")
+    table.add_column("kind")
     for outcome in Outcome:
         if counts[outcome]:
-            table.add_row(
-                f"[{_COLOR[outcome.kind]}]{outcome}[/]",
-                str(counts[outcome]),
-                outcome.next_step or "nothing",
-            )
+            color = _COLOR[outcome.kind]
+            table.add_row(f"[{color}]{outcome}[/]", str(counts[outcome]), f"[{color}]{outcome.kind}[/]")
     console.print(table)
+    attention = sum(n for o, n in counts.items() if not o.is_done)
+    if attention:
+        console.print(
+            f"{attention} rows need attention: see the Needs attention sheet, whose next_step "
+            "column says what to do for each."
+        )
     this = report.facts.this_run
     console.print(
         f"This run: {this.get('new', 0)} sent for the first time, "
