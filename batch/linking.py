@@ -28,16 +28,6 @@ from batch.settings import Settings
 
 
 @dataclass
-class Progress:
-    on_row: Callable[[Outcome], None]
-    counts: Counter[str] = field(default_factory=Counter)
-
-    def row_done(self, outcome: Outcome) -> None:
-        self.counts[str(outcome)] += 1
-        self.on_row(outcome)
-
-
-@dataclass
 class RunContext:
     settings: Settings
     client: PoliteClient
@@ -48,7 +38,7 @@ class RunContext:
     snapshots: Path
     stopping: asyncio.Event
     now: Callable[[], datetime]
-    progress: Progress
+    on_row: Callable[[Outcome], None]  # progress: called as each row finishes
     #: Consecutive gave_up rows per court: the circuit breaker (see ``CourtBreaker``).
     court_failures: Counter[str] = field(default_factory=Counter)
     done: set[tuple[str, str, str]] = field(default_factory=set)
@@ -194,4 +184,4 @@ class AccountWorker:
             duration_ms=round((time.monotonic() - started) * 1000),
             run_id=ctx.run_id,
         )
-        ctx.progress.row_done(result.outcome)
+        ctx.on_row(result.outcome)

@@ -154,6 +154,7 @@ _THIS_RUN_LABELS = {
     "retried": "rows retried",
     "skip_done": "rows skipped: already done",
     "skip_unchanged": "rows skipped: unchanged, need a fix",
+    "linked_now": "rows linked now",
 }
 
 
@@ -161,9 +162,9 @@ def _this_run(this_run: dict[str, int]) -> list[tuple[str, int]]:
     """The known counters first (zero included, so the table has a fixed shape), then the rest."""
     known = [(label, this_run.get(key, 0)) for key, label in _THIS_RUN_LABELS.items()]
     rest = [
-        (key[4:] if key.startswith("now_") else key, value)
+        (f"rows now {key}", value)
         for key, value in sorted(this_run.items())
-        if key not in _THIS_RUN_LABELS
+        if key not in _THIS_RUN_LABELS and key != "sent"
     ]
     return known + rest
 

@@ -20,7 +20,7 @@ import httpx
 from batch import logs
 from batch.accounts import AccountRow
 from batch.journal import Decision, Journal
-from batch.linking import AccountWorker, Progress, RunContext
+from batch.linking import AccountWorker, RunContext
 from batch.outcomes import Outcome
 from batch.pages import Patterns
 from batch.pool import PoliteClient
@@ -134,7 +134,6 @@ async def run_job(
             decision, previous = journal.decide(row, retry_unchanged=options.retry_unchanged)
             if decision is Decision.SEND:
                 to_send.setdefault(row.account_key, []).append(row)
-                this_run["retried" if previous is not None and previous.outcome else "new"] += 1
             else:
                 this_run[str(decision)] += 1
                 on_row(previous.outcome if previous and previous.outcome else Outcome.INTERRUPTED)
@@ -153,7 +152,7 @@ async def run_job(
             snapshots=paths.snapshots,
             stopping=stopping,
             now=now,
-            progress=Progress(on_row=on_row),
+            on_row=on_row,
         )
         interrupted = False
         try:
@@ -166,7 +165,9 @@ async def run_job(
                 journal.mark_unfinished_interrupted(run_id, unfinished, now())
             ended = now()
             lines = build_lines(wb, journal, run_id, ended)
-            this_run.update({f"now_{k}": v for k, v in ctx.progress.counts.items()})
+            # What was sent, retried and decided comes from the journal, the one record of it.
+            sent = journal.run_summary(run_id)
+            this_run.update(sent, new=sent["sent"] - sent["retried"])
             facts = RunFacts(
                 run_id=run_id,
                 environment=env.name,

@@ -111,7 +111,15 @@ def test_rerun_sends_nothing_new_and_keeps_every_row(sample_copy: Path, sample_s
         (x.row, x.outcome) for x in second.report.lines
     ]
     assert second.counters["logins"] == {}  # done and unchanged "fix" rows are not sent again
-    assert second.report.facts.this_run == {"skip_done": 9, "skip_unchanged": 10}
+    assert second.report.facts.this_run == {
+        "skip_done": 9,
+        "skip_unchanged": 10,
+        "sent": 0,
+        "retried": 0,
+        "new": 0,
+        "linked_now": 0,
+    }
+    assert first.report.facts.this_run["new"] == 19 and first.report.facts.this_run["linked_now"] == 8
 
 
 def test_no_secret_in_any_output(sample_copy: Path, sample_sandbox):

@@ -28,7 +28,7 @@ FACTS = RunFacts(
     input_sha256="0f" * 32,
     started_at=T0,
     ended_at=T0 + timedelta(seconds=93.25),
-    this_run={"new": 12, "retried": 2, "skip_done": 1, "now_linked": 9},
+    this_run={"new": 12, "retried": 2, "skip_done": 1, "linked_now": 9, "linked": 10, "gave_up": 4},
 )
 INJECTIONS = ['=HYPERLINK("http://x")', "+SUM(A1)", "-2+3", "@cmd", "  =1+1", "\t=1", "\r=1", "=", "-"]
 
@@ -138,7 +138,8 @@ def test_summary_carries_the_facts_of_the_run(written: openpyxl.Workbook):
     assert facts["this run: rows sent for the first time"] == 12
     assert facts["this run: rows retried"] == 2
     assert facts["this run: rows skipped: unchanged, need a fix"] == 0
-    assert facts["this run: linked"] == 9
+    assert facts["this run: rows linked now"] == 9
+    assert facts["this run: rows now gave_up"] == 4
 
 
 def test_summary_has_a_bar_chart_of_the_outcome_counts(tmp_path: Path, written: openpyxl.Workbook):
