@@ -78,6 +78,10 @@ def test_sample_workbook_every_row_right(sample_copy: Path, sample_sandbox):
     # The snapshot of the unknown page was saved, with no form token or password in it.
     snapshot = job.report.paths.snapshots / "row21-flsb-credentials.html"
     assert snapshot.exists() and b"maintenance" in snapshot.read_bytes()
+    assert (
+        snapshot.stat().st_mode & 0o777 == 0o600
+        and job.report.paths.snapshots.stat().st_mode & 0o777 == 0o700
+    )
 
 
 def test_one_login_per_account_and_a_logout(sample_copy: Path, sample_sandbox):

@@ -218,3 +218,32 @@ def test_spacer_spaces_requests_exactly_with_an_injected_clock():
     times = asyncio.run(go())
     assert times == [100.0, 100.25, 100.5, 100.75, 101.0]
     assert slept == [0.25] * 4
+
+
+@pytest.mark.parametrize(
+    "error", [httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError, httpx.ConnectTimeout]
+)
+def test_connection_resets_and_refusals_are_retried_then_given_up(error):
+    calls = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        raise error("connection reset by peer", request=request)
+
+    async def go():
+        client = _client(handler, attempts=2, sleep=lambda s: asyncio.sleep(0))
+        with pytest.raises(GaveUp):
+            await client.request("alsd", "GET", "http://127.0.0.1:9/x")
+
+    asyncio.run(go())
+    assert len(calls) == 3
+
+
+def test_tls_is_always_verified():
+    import ssl
+
+    async def go():
+        client = _client(lambda r: httpx.Response(200))
+        assert client._tls.verify_mode is ssl.CERT_REQUIRED and client._tls.check_hostname
+
+    asyncio.run(go())
