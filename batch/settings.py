@@ -150,7 +150,10 @@ def resolve_environment(settings: Settings, name: str, *, port: int | None = Non
     for key in ("login_url", "court_url"):
         value = table.get(key)
         if not isinstance(value, str):
-            raise SettingsError(f"[environments.{name}] {key} is missing or not text")
+            raise SettingsError(
+                f"[environments.{name}] {key} is missing: set it in a --config file "
+                f'(e.g. {key} = "https://...")'
+            )
         check_url(name, key, value)
         urls[key] = value.replace("{port}", str(port)) if port is not None else value
     if "{court}" not in urls["court_url"]:

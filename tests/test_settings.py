@@ -79,3 +79,14 @@ def test_bad_values_and_files_say_what_to_fix(tmp_path: Path):
         load_settings(tmp_path / "missing.toml")
     with pytest.raises(SettingsError, match="unknown environment 'nope'"):
         resolve_environment(load_settings(), "nope")
+
+
+def test_qa_needs_its_court_hosts_from_a_config_file(tmp_path: Path):
+    with pytest.raises(SettingsError, match=r"\[environments.qa\] court_url is missing"):
+        resolve_environment(load_settings(), "qa")
+    path = _config(tmp_path, '[environments.qa]\ncourt_url = "https://ecf-qa.{court}.uscourts.gov"\n')
+    env = resolve_environment(load_settings(path), "qa")
+    assert (
+        env.login_url == "https://qa-login.uscourts.gov"
+        and env.court_base("alsd") == "https://ecf-qa.alsd.uscourts.gov"
+    )
