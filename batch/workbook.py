@@ -124,8 +124,14 @@ def _guarded(rows: Iterable[RawRow], where: str) -> Iterator[RawRow]:
 
 
 def _merged_ranges(ws: object) -> Merges:
-    """Read-only mode shows a merged cell as an empty one: the merges say why it is empty."""
-    with ws._get_source() as src:  # type: ignore[attr-defined]
+    """Read-only mode shows a merged cell as an empty one: the merges say why it is empty.
+
+    ``_get_source`` is openpyxl's own (private) way to the sheet's XML. The merges only
+    sharpen a message, so without it (a future openpyxl) the reader goes on without them."""
+    get_source = getattr(ws, "_get_source", None)
+    if get_source is None:
+        return []
+    with get_source() as src:
         xml = src.read()
     return [range_boundaries(m.decode().upper()) for m in _MERGE.findall(xml)]  # type: ignore[misc]
 
