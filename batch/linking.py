@@ -96,8 +96,7 @@ class AccountWorker:
                     rows = (self._court_row(row, session, attempt_ids[row.identity]) for row in self.rows)
                     await asyncio.gather(*rows)
                 finally:
-                    if not ctx.stopping.is_set() or all(ctx.finished(r) for r in self.rows):
-                        await session.logout()
+                    await session.logout()  # also when stopping: the token is of no more use
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # a bug in one account never stops the others
