@@ -9,16 +9,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-HEADERS = (
-    "attorney_name",
-    "pacer_username",
-    "pacer_password",
-    "court",
-    "cmecf_login",
-    "cmecf_password",
-    "pacer_otp_secret",
-    "client_code",
-)
+from batch.accounts import KNOWN_COLUMNS
+
+HEADERS = KNOWN_COLUMNS  # the required columns, then the optional ones
 
 
 def write_xlsx(path: Path, rows: Iterable[Sequence[object]], headers: Sequence[str] = HEADERS) -> Path:

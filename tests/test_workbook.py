@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-from collections.abc import Sequence
 from pathlib import Path
 
 import openpyxl
 import pytest
+from conftest import write_csv, write_xlsx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -40,23 +39,9 @@ def row(**over: object) -> list[object]:
     return [base[h] for h in KNOWN_COLUMNS]
 
 
-def xlsx(path: Path, rows: Sequence[Sequence[object]], headers: Sequence[str] = KNOWN_COLUMNS) -> Path:
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.append(list(headers))
-    for r in rows:
-        ws.append(list(r))
-    wb.save(path)
-    return path
-
-
-def csv_file(path: Path, rows: Sequence[Sequence[object]], headers: Sequence[str] = KNOWN_COLUMNS) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f)
-        writer.writerow(headers)
-        writer.writerows(rows)
-    return path
+# The shared writers of conftest, under the names these tests use.
+xlsx = write_xlsx
+csv_file = write_csv
 
 
 def read(path: Path, **kw: object) -> Workbook:
