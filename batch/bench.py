@@ -132,22 +132,45 @@ def bound_seconds(w: Workload, s: Scenario) -> float:
     return max(bounds)
 
 
-def _config(path: Path, url: str, s: Scenario) -> Path:
-    rate = s.rate or 100000.0
+def write_local_config(
+    path: Path,
+    url: str,
+    *,
+    name: str,
+    concurrency: int,
+    per_host_concurrency: int,
+    login_rate: float,
+    court_rate: float,
+    extra: str = "",
+) -> Path:
+    """A --config file naming environment ``name`` at a sandbox on loopback (also used by tests)."""
     path.write_text(
         f"""[run]
-concurrency = {s.concurrency}
+concurrency = {concurrency}
 [rate]
-per_host_concurrency = {s.per_host_concurrency}
-[environments.bench]
+per_host_concurrency = {per_host_concurrency}
+[environments.{name}]
 login_url = "{url}"
 court_url = "{url}/ecf/{{court}}"
-login_per_second = {rate}
-court_per_second = {rate}
-""",
+login_per_second = {login_rate}
+court_per_second = {court_rate}
+{extra}""",
         encoding="utf-8",
     )
     return path
+
+
+def _config(path: Path, url: str, s: Scenario) -> Path:
+    rate = s.rate or 100000.0
+    return write_local_config(
+        path,
+        url,
+        name="bench",
+        concurrency=s.concurrency,
+        per_host_concurrency=s.per_host_concurrency,
+        login_rate=rate,
+        court_rate=rate,
+    )
 
 
 def run_scenario(s: Scenario, workdir: Path) -> Figures:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from conftest import REPO, fast_settings, run_against, sandbox_from, toml_directory, write_xlsx
 
-from batch.bench import Sandbox
+from batch.bench import Sandbox, write_local_config
 from batch.bench_workload import make_workload
 from batch.sandbox.directory import load_directory
 from batch.sandbox.server import SandboxServer
@@ -23,18 +23,14 @@ def test_no_host_above_its_rate_in_any_second(tmp_path: Path):
     w = make_workload(tmp_path, rows=24, courts=4, per_account=2, latency_ms=0, rate_limit=0)
     sandbox = Sandbox(w.directory, tmp_path)
     try:
-        config = tmp_path / "rate.toml"
-        config.write_text(
-            f"""[run]
-concurrency = 12
-[rate]
-per_host_concurrency = 4
-[environments.local]
-login_url = "{sandbox.url}"
-court_url = "{sandbox.url}/ecf/{{court}}"
-login_per_second = 20
-court_per_second = 15
-"""
+        config = write_local_config(
+            tmp_path / "rate.toml",
+            sandbox.url,
+            name="local",
+            concurrency=12,
+            per_host_concurrency=4,
+            login_rate=20,
+            court_rate=15,
         )
         cmd = [
             sys.executable,

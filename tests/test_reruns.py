@@ -23,7 +23,7 @@ from conftest import (
     write_xlsx,
 )
 
-from batch.bench import Sandbox
+from batch.bench import Sandbox, write_local_config
 
 ENV = {**os.environ, "PYTHONPATH": str(REPO)}
 
@@ -34,21 +34,19 @@ def _directory(n: int, courts: list[str], faults: dict) -> tuple[str, list[list[
 
 
 def _config(tmp_path: Path, url: str, concurrency: int = 4) -> Path:
-    path = tmp_path / "test.toml"
-    path.write_text(f"""[run]
-concurrency = {concurrency}
-[retries]
-initial_wait_seconds = 0.01
-max_wait_seconds = 0.05
-attempts = 6
-flow_attempts = 4
-[environments.local]
-login_url = "{url}"
-court_url = "{url}/ecf/{{court}}"
-login_per_second = 200
-court_per_second = 200
-""")
-    return path
+    fast_retries = (
+        "[retries]\ninitial_wait_seconds = 0.01\nmax_wait_seconds = 0.05\nattempts = 6\nflow_attempts = 4\n"
+    )
+    return write_local_config(
+        tmp_path / "test.toml",
+        url,
+        name="local",
+        concurrency=concurrency,
+        per_host_concurrency=2,
+        login_rate=200,
+        court_rate=200,
+        extra=fast_retries,
+    )
 
 
 def _run(wb: Path, config: Path) -> subprocess.Popen:
