@@ -81,15 +81,17 @@ def _confirm_production(rows: int, accounts: int, yes: bool) -> None:
 async def _run_with_signals(
     options: RunOptions, settings: Settings, env: Environment, display: RunDisplay, wb: Workbook
 ) -> RunReport:
-    stopping = asyncio.Event()
+    """Run with Ctrl-C (and SIGTERM) handled: the first stops starting rows, the second stops
+    the linking at once; either way the results are written. The handlers stay in place
+    until the process ends (``_ignore_further_signals``), so a late Ctrl-C cannot cut the
+    results or the summary short."""
+    stopping, stop_now = asyncio.Event(), asyncio.Event()
     loop = asyncio.get_running_loop()
-    main = asyncio.current_task()
 
     def on_signal() -> None:
         if stopping.is_set():
-            display.note("Stopping now. Finished rows are kept.")
-            if main is not None:
-                main.cancel()
+            display.note("Stopping now. Finished rows are kept; the results are being written.")
+            stop_now.set()
         else:
             display.note(
                 "Stopping: rows in flight finish or stop before their confirm. Ctrl-C again to stop now."
@@ -98,11 +100,16 @@ async def _run_with_signals(
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, on_signal)
-    try:
-        return await run_job(options, settings, env, workbook=wb, stopping=stopping, on_row=display.row_done)  # type: ignore[arg-type]
-    finally:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.remove_signal_handler(sig)
+    return await run_job(
+        options, settings, env, workbook=wb, stopping=stopping, stop_now=stop_now, on_row=display.row_done
+    )
+
+
+def _ignore_further_signals() -> None:
+    # asyncio puts the default handlers back when its loop closes; after an interrupted
+    # run, one more Ctrl-C must not turn exit code 130 into a KeyboardInterrupt.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_IGN)
 
 
 @cli.command()
@@ -160,6 +167,8 @@ def run(
                     report = asyncio.run(_run_with_signals(options, settings, env, display, wb))
                 except KeyboardInterrupt:
                     raise SystemExit(EXIT_INTERRUPTED) from None
+                if report.exit_code == EXIT_INTERRUPTED:
+                    _ignore_further_signals()
     print_summary(report)
     sys.exit(report.exit_code)
 

@@ -99,6 +99,7 @@ async def run_job(
     transport: httpx.AsyncBaseTransport | None = None,
     registry: dict[str, Court] | None = None,
     stopping: asyncio.Event | None = None,
+    stop_now: asyncio.Event | None = None,
     on_row: Callable[[Outcome], None] = lambda _o: None,
     now: Callable[[], datetime] = _utc_now,
 ) -> RunReport:
@@ -108,7 +109,10 @@ async def run_job(
     wb = workbook or read_workbook(options.workbook, sheet=options.sheet, registry=registry)
     paths = RunPaths.for_input(options.workbook, options.out)
     paths.results.parent.mkdir(parents=True, exist_ok=True)
+    # ``stopping``: start no more rows, abandon rows before their confirm (a first Ctrl-C).
+    # ``stop_now``: cancel the linking at once (a second Ctrl-C); the results are still written.
     stopping = stopping or asyncio.Event()
+    stop_now = stop_now or asyncio.Event()
     started = now()
     run_id = new_run_id(started)
     this_run: Counter[str] = Counter()
@@ -156,7 +160,7 @@ async def run_job(
         )
         interrupted = False
         try:
-            interrupted = await _link_all(ctx, to_send)
+            interrupted = await _link_until_stopped(ctx, to_send, stop_now)
         finally:
             await client.aclose()
             unfinished = [r for rows in to_send.values() for r in rows if not ctx.finished(r)]
@@ -189,6 +193,23 @@ async def run_job(
                 **this_run,
             )
     return RunReport(exit_code=exit_code, paths=paths, facts=facts, lines=lines)
+
+
+async def _link_until_stopped(
+    ctx: RunContext, to_send: dict[str, list[AccountRow]], stop_now: asyncio.Event
+) -> bool:
+    """Link until done or ``stop_now``: cancelling only the linking, never what follows it,
+    so the results are written whatever happens. Returns True if stopped early."""
+    link = asyncio.create_task(_link_all(ctx, to_send))
+    stop = asyncio.create_task(stop_now.wait())
+    try:
+        await asyncio.wait({link, stop}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stop.cancel()
+        if not link.done():
+            link.cancel()
+    stopped_early = await asyncio.gather(link, return_exceptions=True)
+    return stop_now.is_set() or stopped_early[0] is not False
 
 
 async def _link_all(ctx: RunContext, to_send: dict[str, list[AccountRow]]) -> bool:

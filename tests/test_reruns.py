@@ -193,3 +193,31 @@ def test_sigkill_at_random_moments_never_links_twice_nor_loses_a_row(tmp_path: P
         json.loads(line) for line in (tmp_path / "kill.log.jsonl").read_text().splitlines() if line.strip()
     ]
     assert any(e["event"] == "run_finished" for e in events)
+
+
+def test_a_second_ctrl_c_stops_at_once_and_still_writes_the_results(tmp_path: Path):
+    # Slow answers keep rows in flight long after the first Ctrl-C: only the second stops them.
+    text, rows = _directory(10, ["alsd", "nysd"], {"latency_ms": 800})
+    (tmp_path / "d.toml").write_text(text)
+    wb = write_xlsx(tmp_path / "cc2.xlsx", rows)
+    sandbox = Sandbox(tmp_path / "d.toml", tmp_path)
+    try:
+        proc = _run(wb, _config(tmp_path, sandbox.url, concurrency=2))
+        log = tmp_path / "cc2.log.jsonl"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and (not log.exists() or b"pacer_login" not in log.read_bytes()):
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        time.sleep(0.3)
+        proc.send_signal(signal.SIGINT)
+        started = time.monotonic()
+        _out, err = proc.communicate(timeout=30)
+        took = time.monotonic() - started
+    finally:
+        sandbox.stop()
+    assert proc.returncode == 130, err
+    assert b"Traceback" not in err
+    assert b"Stopping now" in err  # the second Ctrl-C landed while rows were in flight
+    assert took < 5  # at once: not after the rows' slow answers
+    outcomes = _outcomes(tmp_path / "cc2.results.xlsx")
+    assert len(outcomes) == 20 and set(outcomes) == {"interrupted"}
