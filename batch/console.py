@@ -13,7 +13,7 @@ from rich.table import Table
 
 from batch.outcomes import Kind, Outcome
 from batch.run import RunReport
-from batch.workbook import Workbook
+from batch.workbook import Workbook, check_report
 
 _COLOR = {Kind.DONE: "green", Kind.FIX: "yellow", Kind.RETRY: "cyan"}
 
@@ -88,12 +88,7 @@ def print_summary(report: RunReport) -> None:
 
 
 def print_check(wb: Workbook) -> int:
-    problems = [r for r in wb.rows if r.problem is not None]
-    console.print(f"{wb.path}: sheet {wb.sheet!r}, header on row {wb.header_row}, {len(wb.rows)} data rows.")
-    for r in problems:
-        console.print(f"row {r.row}: {r.problem}: {r.detail}")
-    if problems:
-        console.print(f"{len(problems)} rows need a fix before they can be sent; the others are ready.")
-    else:
-        console.print("Every row is ready.")
-    return len(problems)
+    """Print ``check_report``'s lines; returns the number of rows that need a fix."""
+    for line in check_report(wb):
+        console.print(line)
+    return len(wb.problems)

@@ -355,7 +355,7 @@ def check_report(wb: Workbook) -> list[str]:
         lines.append(
             f"left out of the results because the header looks secret: {', '.join(wb.hidden_columns)}"
         )
-    lines.extend(f"row {r.row}: {r.detail}" for r in wb.problems)
+    lines.extend(f"row {r.row}: {r.problem}: {r.detail}" for r in wb.problems)
     kinds = Counter(r.problem for r in wb.problems)
     accounts = wb.accounts
     lines.append(

@@ -367,7 +367,7 @@ def test_check_report_lines(tmp_path: Path):
     path = xlsx(tmp_path / "check.xlsx", [row(), row(cmecf_password=""), row()])
     lines = check_report(read(path))
     assert lines[0] == f"{path}: sheet 'Sheet', header on row 1, 3 data rows."
-    assert lines[1] == "row 3: column cmecf_password is empty: fill it in"
-    assert lines[2].startswith("row 4: repeats row 2")
+    assert lines[1] == "row 3: invalid_row: column cmecf_password is empty: fill it in"
+    assert lines[2].startswith("row 4: duplicate_row: repeats row 2")
     assert lines[-1] == "1 rows ready (1 PACER accounts), 1 invalid, 1 duplicate."
     assert not any("CANARY" in line for line in lines)
