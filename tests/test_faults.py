@@ -1,11 +1,14 @@
 """Faults: 503 bursts, lost confirm answers, expiring tokens, a dead court, a slow court,
-Retry-After as a date, refused connections. Every outcome stays right."""
+Retry-After as a date, refused connections, connections reset mid-run. Every outcome stays right."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import random
 import socket
+import struct
+import threading
 from pathlib import Path
 
 from conftest import fast_settings, run_against, sandbox_from, synthetic_accounts, toml_directory, write_xlsx
@@ -116,3 +119,71 @@ def test_refused_connection_ends_gave_up_not_a_crash(tmp_path: Path):
     assert {str(x.outcome) for x in report.lines} == {"gave_up"}
     assert all("connection failed" in x.detail for x in report.lines)
     assert report.exit_code == 1
+
+
+class ResettingProxy:
+    """A loopback TCP proxy in front of the sandbox that answers a share of the client's
+    writes with a TCP reset (RST, via SO_LINGER 0) instead of forwarding them: the
+    "connection reset by peer" of a flaky VPN or firewall, over a real socket. A reset
+    request never reaches the sandbox, as when a middlebox drops it."""
+
+    def __init__(self, upstream_port: int, share: float, seed: int) -> None:
+        self._upstream = upstream_port
+        self._share = share
+        self._rng = random.Random(seed)
+        self._lock = threading.Lock()
+        self.resets = 0
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self._listener.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return  # closed
+            upstream = socket.create_connection(("127.0.0.1", self._upstream))
+            threading.Thread(target=self._pump, args=(upstream, client, False), daemon=True).start()
+            threading.Thread(target=self._pump, args=(client, upstream, True), daemon=True).start()
+
+    def _pump(self, src: socket.socket, dst: socket.socket, from_client: bool) -> None:
+        try:
+            while data := src.recv(65536):
+                if from_client and self._reset_now():
+                    src.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    break
+                dst.sendall(data)
+        except OSError:
+            pass
+        for s in (src, dst):
+            s.close()
+
+    def _reset_now(self) -> bool:
+        with self._lock:
+            if self._rng.random() < self._share:
+                self.resets += 1
+                return True
+            return False
+
+    def close(self) -> None:
+        self._listener.close()
+
+
+def test_connection_resets_mid_run_over_real_sockets_keep_every_outcome_right(tmp_path: Path):
+    server, wb = _setup(tmp_path, 6, ["alsd", "nysb", "ca11"], {})
+    settings = fast_settings(retry_attempts=6, flow_attempts=4)
+    with server:
+        proxy = ResettingProxy(server.port, share=0.08, seed=3)
+        env = resolve_environment(settings, "sandbox", port=proxy.port)
+        try:
+            reports = [asyncio.run(run_job(RunOptions(workbook=wb), settings, env))]
+            # A reset that outlasts the retry policy ends gave_up; a rerun picks it up.
+            while reports[-1].exit_code != 0 and len(reports) < 4:
+                reports.append(asyncio.run(run_job(RunOptions(workbook=wb), settings, env)))
+        finally:
+            proxy.close()
+        counters = server.state.counters()
+    assert proxy.resets >= 5, "the proxy should really have reset connections"
+    assert {str(x.outcome) for x in reports[-1].lines} == {"linked"}, [x.detail for x in reports[-1].lines]
+    assert counters["double_links"] == [] and len(counters["links"]) == 18
