@@ -16,7 +16,7 @@ from pathlib import Path
 
 import click
 
-from batch import logs
+from batch import SAMPLE_DIRECTORY, logs
 from batch.console import RunDisplay, print_check, print_summary
 from batch.journal import JournalError
 from batch.registry import default_registry
@@ -26,8 +26,6 @@ from batch.sandbox.directory import DirectoryError
 from batch.settings import Environment, Settings, SettingsError, load_settings, resolve_environment
 from batch.template import write_template
 from batch.workbook import Workbook, WorkbookError, read_workbook
-
-DEFAULT_DIRECTORY = Path("samples/sandbox-directory.toml")
 
 
 class UsageProblem(click.ClickException):
@@ -67,15 +65,30 @@ def open_environment(settings: Settings, name: str, directory: Path) -> Iterator
         yield resolve_environment(settings, name, port=server.port)
 
 
+def _interactive() -> bool:
+    return sys.stdin.isatty()
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def _confirm_production(rows: int, accounts: int, yes: bool) -> None:
     if yes:
         return
-    if not sys.stdin.isatty():
+    if not _interactive():
         raise UsageProblem("--env production sends real logins; add --yes to run it without a terminal")
-    click.confirm(
-        f"This signs in to real PACER for {accounts} accounts and links {rows} rows. Continue?",
-        abort=True,
+    question = (
+        f"This signs in to real PACER for {_count(accounts, 'account')} and links "
+        f"{_count(rows, 'row')}. Continue?"
     )
+    # "No" (or Ctrl-C, or end of input) is a usage stop like any other: exit 2, nothing sent.
+    try:
+        go = click.confirm(question, default=False)
+    except click.Abort:
+        go = False
+    if not go:
+        raise UsageProblem("not confirmed: nothing was sent")
 
 
 async def _run_with_signals(
@@ -124,8 +137,8 @@ def _ignore_further_signals() -> None:
 @click.option(
     "--sandbox-directory",
     type=click.Path(path_type=Path),
-    default=DEFAULT_DIRECTORY,
-    show_default=True,
+    default=SAMPLE_DIRECTORY,
+    show_default="samples/sandbox-directory.toml",
     help="Accounts of the built-in sandbox (only with --env sandbox).",
 )
 @click.option(

@@ -77,3 +77,22 @@ def test_env_secrets_are_read_from_the_environment(tmp_path: Path, monkeypatch):
         cli, ["run", str(wb), "--sandbox-directory", str(SAMPLES / "sandbox-directory.toml")]
     )
     assert result.exit_code == 0, result.output  # linked with the sample's Jane Q. Doe in alsd
+
+
+def test_production_asks_first_and_a_no_sends_nothing(tmp_path: Path, monkeypatch):
+    wb = write_xlsx(tmp_path / "p.xlsx", _rows("Some-Pacer-Pass-1", "Some-Ecf-Pass-111"))
+    monkeypatch.setattr(cli_module, "_interactive", lambda: True)
+    for answer in ("n\n", "\n", ""):  # no, the default (no), end of input
+        result = CliRunner().invoke(cli, ["run", str(wb), "--env", "production"], input=answer)
+        assert "This signs in to real PACER for 1 account and links 1 row. Continue?" in result.output
+        assert result.exit_code == 2 and "not confirmed: nothing was sent" in result.output
+        assert not (tmp_path / "p.journal.sqlite").exists()
+
+
+def test_run_from_another_folder_finds_the_sample_sandbox(tmp_path: Path, monkeypatch):
+    wb = tmp_path / "attorneys.xlsx"
+    wb.write_bytes((SAMPLES / "attorneys.xlsx").read_bytes())
+    monkeypatch.chdir(tmp_path)  # no samples/ folder here
+    result = CliRunner().invoke(cli, ["run", "attorneys.xlsx"])
+    assert result.exit_code == 1, result.output  # the sample's every-outcome mix
+    assert (tmp_path / "attorneys.results.xlsx").exists()

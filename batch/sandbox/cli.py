@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from batch import SAMPLE_DIRECTORY
 from batch.sandbox.directory import DirectoryError, load_directory
 from batch.sandbox.server import make_server
 
@@ -26,8 +27,8 @@ def _loopback(host: str) -> bool:
 @click.option(
     "--directory",
     type=click.Path(path_type=Path),
-    default=Path("samples/sandbox-directory.toml"),
-    show_default=True,
+    default=SAMPLE_DIRECTORY,
+    show_default="samples/sandbox-directory.toml",
     help="Sandbox directory file (accounts and faults).",
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="Loopback address to listen on.")
