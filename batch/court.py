@@ -72,6 +72,8 @@ class CourtFlow:
     #: fetched: a form fetched under an older token is stale once another row of the
     #: account has logged in again.
     _page_token: str = ""
+    #: This row has had its one new login after an expiry.
+    _relogged: bool = False
 
     @property
     def base(self) -> str:
@@ -221,6 +223,19 @@ class CourtFlow:
             if name not in ("NextGenCSO", "PacerSession"):
                 self.cookies[name] = value
 
+    async def _log_in_again(self, stale: str, step: str) -> None:
+        """The court sent the PACER login page for the token ``stale``: log in again once and
+        let the caller repeat the step; a second expiry for this row is ``gave_up``
+        (link-protocol.md §2). An expiry of a token another row has already renewed costs
+        nothing and does not count."""
+        if self.session.token != stale:
+            return
+        if self._relogged:
+            raise GaveUp(f"{self.court.id} sent the PACER login page again after a new login ({step})")
+        self._relogged = True
+        if not await self.session.refresh(stale):
+            raise GaveUp(f"{self.court.id}: the PACER session expired and a new login failed")
+
     def _is_login_redirect(self, response: httpx.Response) -> bool:
         location = response.headers.get("Location", "")
         return response.is_redirect and (
@@ -229,16 +244,13 @@ class CourtFlow:
 
     async def _get(self, step: str, url: str) -> tuple[httpx.Response, Page]:
         self.on_step(step)
-        relogged = False
         for _ in range(MAX_REDIRECTS + 2):
             stale = self.session.token
             response = await self.client.request(self.court.id, "GET", url, headers=self._headers())
             self._keep_cookies(response)
             if self._is_login_redirect(response):
-                if relogged or not await self.session.refresh(stale):
-                    raise GaveUp(f"{self.court.id} kept sending the PACER login page after a new login")
-                relogged = True
-                continue
+                await self._log_in_again(stale, step)
+                continue  # repeat the step with the new token
             if response.is_redirect and "Location" in response.headers:
                 url = str(response.url.join(response.headers["Location"]))
                 continue
@@ -254,27 +266,25 @@ class CourtFlow:
         submit = next((i for i in form.inputs if i.type == "submit" and i.name), None)
         if submit is not None:
             fields.append((submit.name, submit.value))
-        if "multipart" in form.enctype:
-            kwargs: dict[str, object] = {"files": [(name, (None, value)) for name, value in fields]}
-        else:
-            kwargs = {"data": dict(fields)}
         stale = self.session.token
         try:
+            # Always multipart/form-data, the encoding CM/ECF forms use (link-protocol.md §4),
+            # whatever the page declares; ``files`` with no file name makes plain form parts.
             response = await self.client.request(
                 self.court.id,
                 form.method or "POST",
                 form.action,
                 headers=self._headers(),
                 idempotent=False,
-                **kwargs,
+                files=[(name, (None, value)) for name, value in fields],
             )
         except TransientError as exc:
             raise Restart(f"{step}: {exc.reason}") from None
         self._keep_cookies(response)
         self._page_token = self.session.token
         if self._is_login_redirect(response):
-            if not await self.session.refresh(stale):
-                raise GaveUp(f"{self.court.id}: the PACER session expired and a new login failed")
+            await self._log_in_again(stale, step)
+            # The form's one-time token belonged to the old session: fetch it again.
             raise Restart(f"{step}: the PACER session expired")
         if response.status_code >= 400:
             return response, parse_page(b"", str(response.url))

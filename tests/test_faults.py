@@ -11,6 +11,7 @@ import struct
 import threading
 from pathlib import Path
 
+import httpx
 from conftest import fast_settings, run_against, sandbox_from, synthetic_accounts, toml_directory, write_xlsx
 
 from batch.run import RunOptions, run_job
@@ -60,15 +61,17 @@ def test_token_expiry_mid_flow_logs_in_again_and_links(tmp_path: Path):
     assert set(job.counters["logins"].values()) == {2}  # one login, one re-login after the expiry
 
 
-def test_a_session_that_keeps_expiring_ends_gave_up_with_bounded_logins(tmp_path: Path):
-    # Every token dies at the credentials post: each try logs in again and starts over,
-    # and after flow_attempts tries the row ends gave_up instead of looping.
+def test_a_session_that_keeps_expiring_ends_gave_up_after_one_new_login(tmp_path: Path):
+    # Every token dies at the credentials post. The row logs in again once and starts over
+    # (the form's one-time token belonged to the old session); the second expiry is gave_up
+    # (link-protocol.md section 2), however many tries flow_attempts would allow.
     server, wb = _setup(tmp_path, 2, ["nysb"], {"token_ttl_requests": 3})
     with server:
-        job = run_against(server, wb, settings=fast_settings(flow_attempts=3))
+        job = run_against(server, wb, settings=fast_settings(flow_attempts=5))
     assert {str(x.outcome) for x in job.report.lines} == {"gave_up"}
-    assert all("session expired" in x.detail and x.attempts == 3 for x in job.report.lines)
-    assert set(job.counters["logins"].values()) == {4}  # the first login and one per try
+    assert all("login page again after a new login" in x.detail for x in job.report.lines)
+    assert all(x.attempts == 2 for x in job.report.lines)
+    assert set(job.counters["logins"].values()) == {2}  # the first login and one new login
 
 
 def test_a_dead_court_is_put_aside_and_does_not_starve_the_others(tmp_path: Path):
@@ -187,3 +190,39 @@ def test_connection_resets_mid_run_over_real_sockets_keep_every_outcome_right(tm
     assert proxy.resets >= 5, "the proxy should really have reset connections"
     assert {str(x.outcome) for x in reports[-1].lines} == {"linked"}, [x.detail for x in reports[-1].lines]
     assert counters["double_links"] == [] and len(counters["links"]) == 18
+
+
+class RecordingTransport(httpx.AsyncBaseTransport):
+    """Real HTTP over loopback, noting the encoding of every form post."""
+
+    def __init__(self) -> None:
+        self._inner = httpx.AsyncHTTPTransport()
+        self.post_types: list[str] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "POST" and "/services/" not in request.url.path:
+            self.post_types.append(request.headers.get("Content-Type", "").split(";")[0])
+        return await self._inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+def test_forms_are_posted_as_multipart_even_when_the_page_does_not_say(tmp_path: Path, monkeypatch):
+    # link-protocol.md section 4: the client posts multipart/form-data, the encoding CM/ECF
+    # forms use, whatever the form declares (a page without ENCTYPE means urlencoded in HTML).
+    from batch.sandbox import pages
+
+    for name in ("credentials_form", "verify_page"):
+        page = getattr(pages, name)
+        monkeypatch.setattr(
+            pages, name, lambda *a, _page=page: _page(*a).replace(' ENCTYPE="multipart/form-data"', "")
+        )
+    server, wb = _setup(tmp_path, 2, ["alsd", "ca11"], {})
+    transport = RecordingTransport()
+    with server:
+        settings = fast_settings()
+        env = resolve_environment(settings, "sandbox", port=server.port)
+        report = asyncio.run(run_job(RunOptions(workbook=wb), settings, env, transport=transport))
+    assert {str(x.outcome) for x in report.lines} == {"linked"}
+    assert transport.post_types and set(transport.post_types) == {"multipart/form-data"}
