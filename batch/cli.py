@@ -20,7 +20,7 @@ from batch import SAMPLE_DIRECTORY, logs
 from batch.console import RunDisplay, print_check, print_summary
 from batch.journal import JournalError
 from batch.registry import default_registry
-from batch.run import EXIT_INTERRUPTED, EXIT_NOTHING_SENT, RunOptions, RunReport, run_job
+from batch.run import EXIT_INTERRUPTED, EXIT_NOTHING_SENT, OutputError, RunOptions, RunReport, run_job
 from batch.sandbox.cli import sandbox_command
 from batch.sandbox.directory import DirectoryError
 from batch.settings import Environment, Settings, SettingsError, load_settings, resolve_environment
@@ -41,7 +41,7 @@ class UsageProblem(click.ClickException):
 def _expected_errors() -> Iterator[None]:
     try:
         yield
-    except (WorkbookError, SettingsError, JournalError, DirectoryError) as exc:
+    except (WorkbookError, SettingsError, JournalError, DirectoryError, OutputError) as exc:
         raise UsageProblem(str(exc)) from None
 
 

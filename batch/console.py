@@ -8,6 +8,7 @@ from collections import Counter
 from types import TracebackType
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -82,7 +83,10 @@ def print_summary(report: RunReport) -> None:
         f"{this.get('skip_unchanged', 0)} skipped as unchanged (need a fix), "
         f"in {report.facts.duration_seconds:.1f} s."
     )
-    console.print(f"Results: {report.paths.results}")
+    if report.results_error:
+        console.print(f"[bold red]Results not written[/]: {escape(report.results_error)}")
+    else:
+        console.print(f"Results: {report.paths.results}")
     console.print(f"Log:     {report.paths.log}")
     console.print(f"Journal: {report.paths.journal}")
 

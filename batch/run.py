@@ -33,6 +33,10 @@ from batch.workbook import Workbook, read_workbook
 EXIT_OK, EXIT_ATTENTION, EXIT_NOTHING_SENT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
+class OutputError(Exception):
+    """Raised before anything is sent when the results cannot go where they were asked to."""
+
+
 @dataclass(frozen=True, slots=True)
 class RunPaths:
     results: Path
@@ -42,7 +46,15 @@ class RunPaths:
 
     @classmethod
     def for_input(cls, workbook: Path, out: Path | None = None) -> RunPaths:
+        """Where the run writes. ``--out`` may name the results workbook or a folder for it.
+        Raises ``OutputError`` for an ``--out`` that cannot work, before anything is sent."""
         results = out or workbook.with_name(f"{workbook.stem}.results.xlsx")
+        if results.is_dir():
+            results = results / f"{workbook.stem}.results.xlsx"
+        if results.suffix.lower() != ".xlsx":
+            raise OutputError(f"--out {out}: the results are an Excel workbook; give a name ending in .xlsx")
+        if results.exists() and workbook.exists() and results.samefile(workbook):
+            raise OutputError(f"--out {out}: that is the input workbook; give another name")
         folder, stem = results.parent, workbook.stem
         return cls(
             results=results,
@@ -66,6 +78,9 @@ class RunReport:
     paths: RunPaths
     facts: RunFacts
     lines: list[ResultLine] = field(default_factory=list)
+    #: Why the results workbook could not be written ("" when it was). Every outcome is
+    #: in the journal all the same, and the next run writes the workbook.
+    results_error: str = ""
 
     @property
     def counts(self) -> Counter[Outcome]:
@@ -181,8 +196,19 @@ async def run_job(
                 ended_at=ended,
                 this_run=dict(this_run),
             )
-            write_results(paths.results, wb.columns, lines, facts)
+            results_error = ""
+            try:
+                write_results(paths.results, wb.columns, lines, facts)
+            except OSError as exc:  # a full disk, a folder made read-only mid-run...
+                results_error = (
+                    f"{paths.results}: the results could not be written ({exc.strerror or exc}); "
+                    "every row's outcome is in the journal: fix that and run again to write them "
+                    "(nothing done is sent again)"
+                )
+                logs.log.error("results_not_written", path=str(paths.results), error=exc.strerror)
             exit_code = exit_code_for(lines, interrupted)
+            if results_error and exit_code == EXIT_OK:
+                exit_code = EXIT_ATTENTION
             journal.end_run(run_id, ended_at=ended, exit_code=exit_code)
             logs.log.info(
                 "run_finished",
@@ -192,7 +218,7 @@ async def run_job(
                 outcomes=dict(Counter(str(line.outcome) for line in lines)),
                 **this_run,
             )
-    return RunReport(exit_code=exit_code, paths=paths, facts=facts, lines=lines)
+    return RunReport(exit_code=exit_code, paths=paths, facts=facts, lines=lines, results_error=results_error)
 
 
 async def _link_until_stopped(

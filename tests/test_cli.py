@@ -96,3 +96,39 @@ def test_run_from_another_folder_finds_the_sample_sandbox(tmp_path: Path, monkey
     result = CliRunner().invoke(cli, ["run", "attorneys.xlsx"])
     assert result.exit_code == 1, result.output  # the sample's every-outcome mix
     assert (tmp_path / "attorneys.results.xlsx").exists()
+
+
+def test_out_may_name_a_folder_and_refuses_what_cannot_work(tmp_path: Path):
+    wb = tmp_path / "attorneys.xlsx"
+    wb.write_bytes((SAMPLES / "attorneys.xlsx").read_bytes())
+    folder = tmp_path / "results"
+    folder.mkdir()
+    ran = CliRunner().invoke(cli, ["run", str(wb), "--out", str(folder)])
+    assert ran.exit_code == 1 and (folder / "attorneys.results.xlsx").exists()
+    for out, says in ((tmp_path / "r.csv", "ending in .xlsx"), (wb, "that is the input workbook")):
+        result = CliRunner().invoke(cli, ["run", str(wb), "--out", str(out)])
+        assert result.exit_code == 2 and says in result.output, result.output
+    assert wb.read_bytes() == (SAMPLES / "attorneys.xlsx").read_bytes()
+
+
+def test_results_that_cannot_be_written_lose_nothing(tmp_path: Path, monkeypatch):
+    import errno
+
+    from batch import run as run_module
+
+    wb = tmp_path / "attorneys.xlsx"
+    wb.write_bytes((SAMPLES / "attorneys.xlsx").read_bytes())
+
+    def disk_full(*_args, **_kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(run_module, "write_results", disk_full)
+    first = CliRunner().invoke(cli, ["run", str(wb)])
+    assert first.exit_code == 1 and not (tmp_path / "attorneys.results.xlsx").exists()
+    assert "the results could not be written (No space left on device)" in first.output
+    assert "Traceback" not in first.output
+    monkeypatch.undo()
+    # The next run sends nothing new (every outcome is in the journal) and writes them.
+    second = CliRunner().invoke(cli, ["run", str(wb)])
+    assert second.exit_code == 1 and (tmp_path / "attorneys.results.xlsx").exists()
+    assert "0 sent for the first time, 0 retried" in second.output
