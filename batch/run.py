@@ -155,9 +155,12 @@ async def run_job(
                 to_send.setdefault(row.account_key, []).append(row)
             else:
                 this_run[str(decision)] += 1
-                on_row(previous.outcome if previous and previous.outcome else Outcome.INTERRUPTED)
+                outcome = previous.outcome if previous and previous.outcome else Outcome.INTERRUPTED
+                _log_unsent(run_id, row.row, _row_keys(row), outcome, _SKIPPED[decision])
+                on_row(outcome)
         for input_row in wb.rows:
             if input_row.problem is not None:
+                _log_unsent(run_id, input_row.row, input_row.display, input_row.problem, input_row.detail)
                 on_row(input_row.problem)
 
         client = PoliteClient(settings, env, transport=transport)
@@ -182,6 +185,8 @@ async def run_job(
             if unfinished:
                 interrupted = True
                 journal.mark_unfinished_interrupted(run_id, unfinished, now())
+                for r in unfinished:
+                    _log_unsent(run_id, r.row, _row_keys(r), Outcome.INTERRUPTED, _STOPPED)
             ended = now()
             lines = build_lines(wb, journal, run_id, ended)
             # What was sent, retried and decided comes from the journal, the one record of it.
@@ -219,6 +224,35 @@ async def run_job(
                 **this_run,
             )
     return RunReport(exit_code=exit_code, paths=paths, facts=facts, lines=lines, results_error=results_error)
+
+
+_SKIPPED = {
+    Decision.SKIP_DONE: "skipped: done in an earlier run",
+    Decision.SKIP_UNCHANGED: "skipped: unchanged since it failed; fix the row or pass --retry-unchanged",
+}
+_STOPPED = "the run stopped before this row finished"
+
+
+def _row_keys(row: AccountRow) -> dict[str, str]:
+    return {"court": row.court, "pacer_username": row.pacer_username, "cmecf_login": row.cmecf_login}
+
+
+def _log_unsent(run_id: str, row: int, keys: dict[str, str], outcome: Outcome, detail: str) -> None:
+    """The ``row_finished`` line of a row this run did not finish by linking (skipped,
+    invalid, or stopped), so that every row of the sheet has its one line per run."""
+    logs.log.info(
+        "row_finished",
+        row=row,
+        court=keys.get("court", ""),
+        pacer_username=keys.get("pacer_username", ""),
+        cmecf_login=keys.get("cmecf_login", ""),
+        outcome=str(outcome),
+        kind=str(outcome.kind),
+        detail=detail,
+        attempts=0,
+        duration_ms=0,
+        run_id=run_id,
+    )
 
 
 async def _link_until_stopped(

@@ -68,10 +68,10 @@ def test_sample_workbook_every_row_right(sample_copy: Path, sample_sandbox):
     assert summary["linked"] == 8 and summary["invalid_row"] == 3 and summary["total"] == 23
     assert wb["Results"].freeze_panes == "A2" and wb["Results"].auto_filter.ref
 
-    # The log: one row_finished line per sent row, with its fields.
+    # The log: one row_finished line per row of the sheet, sent or not, with its fields.
     events = [json.loads(line) for line in job.report.paths.log.read_text().splitlines()]
     finished = [e for e in events if e["event"] == "row_finished"]
-    assert sorted(e["row"] for e in finished) == [r for r in sorted(EXPECTED) if r < 23]
+    assert {e["row"]: e["outcome"] for e in finished} == EXPECTED and len(finished) == len(EXPECTED)
     assert all({"row", "court", "outcome", "attempts", "duration_ms"} <= e.keys() for e in finished)
     assert events[-1]["event"] == "run_finished"
 
@@ -124,6 +124,16 @@ def test_rerun_sends_nothing_new_and_keeps_every_row(sample_copy: Path, sample_s
         "linked_now": 0,
     }
     assert first.report.facts.this_run["new"] == 19 and first.report.facts.this_run["linked_now"] == 8
+    # The rerun's log still has one row_finished line per row, saying why it was not sent.
+    events = [json.loads(line) for line in second.report.paths.log.read_text().splitlines()]
+    run_id = second.report.facts.run_id
+    finished = [e for e in events if e["event"] == "row_finished" and e["run_id"] == run_id]
+    assert {e["row"]: e["outcome"] for e in finished} == EXPECTED and len(finished) == len(EXPECTED)
+    details = {e["detail"] for e in finished if e["row"] in (4, 12)}
+    assert details == {
+        "skipped: done in an earlier run",
+        "skipped: unchanged since it failed; fix the row or pass --retry-unchanged",
+    }
 
 
 def test_no_secret_in_any_output(sample_copy: Path, sample_sandbox):

@@ -137,6 +137,8 @@ def test_ctrl_c_writes_results_marks_interrupted_then_a_rerun_finishes(tmp_path:
         outcomes = _outcomes(tmp_path / "cc.results.xlsx")
         assert "interrupted" in outcomes and "linked" in outcomes
         assert set(outcomes) <= {"linked", "interrupted"}
+        finished = [json.loads(x) for x in log.read_text().splitlines() if '"row_finished"' in x]
+        assert sorted(e["row"] for e in finished) == list(range(2, 26))  # every row, once
         rerun = _run(wb, config)
         rerun.communicate(timeout=120)
         assert rerun.returncode == 0
