@@ -19,6 +19,7 @@ import click
 from batch import SAMPLE_DIRECTORY, logs
 from batch.console import RunDisplay, print_check, print_summary
 from batch.journal import JournalError
+from batch.outcomes import Kind, Outcome
 from batch.registry import default_registry
 from batch.run import EXIT_INTERRUPTED, EXIT_NOTHING_SENT, OutputError, RunOptions, RunReport, run_job
 from batch.sandbox.cli import sandbox_command
@@ -26,6 +27,9 @@ from batch.sandbox.directory import DirectoryError
 from batch.settings import Environment, Settings, SettingsError, load_settings, resolve_environment
 from batch.template import write_template
 from batch.workbook import Workbook, WorkbookError, read_workbook
+
+#: Outcomes given before anything is sent: resending the row changes nothing.
+_NEVER_SENT = (Outcome.INVALID_ROW, Outcome.DUPLICATE_ROW)
 
 
 class UsageProblem(click.ClickException):
@@ -147,12 +151,26 @@ def _ignore_further_signals() -> None:
     help="Results workbook (default: <input stem>.results.xlsx beside the input).",
 )
 @click.option("--config", type=click.Path(path_type=Path), help="TOML file laid over config/default.toml.")
-@click.option("--concurrency", type=click.IntRange(1, 256), help="Rows linked at once.")
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 256),
+    help="Accounts worked on at once (each account's court rows run side by side).",
+)
 @click.option("--sheet", help="Sheet of the input workbook (default: the first).")
 @click.option(
     "--retry-unchanged",
     is_flag=True,
     help="Also resend rows that failed for a reason a person must fix, although unchanged.",
+)
+@click.option(
+    "--retry-outcome",
+    "retry_outcomes",
+    multiple=True,
+    type=click.Choice(
+        [str(o) for o in Outcome if o.kind is Kind.FIX and o not in _NEVER_SENT], case_sensitive=False
+    ),
+    help="Also resend unchanged rows that ended with this outcome (repeatable), e.g. after a "
+    "name was fixed at the court; other rejected rows stay untouched.",
 )
 @click.option("--yes", is_flag=True, help="Do not ask before a production run.")
 def run(
@@ -164,13 +182,20 @@ def run(
     concurrency: int | None,
     sheet: str | None,
     retry_unchanged: bool,
+    retry_outcomes: tuple[str, ...],
     yes: bool,
 ) -> None:
     """Link every row of WORKBOOK not yet done; write results, log and journal."""
     with _expected_errors():
         settings = load_settings(config).with_concurrency(concurrency)
         wb = read_workbook(workbook, sheet=sheet, registry=default_registry())
-        options = RunOptions(workbook=workbook, sheet=sheet, out=out, retry_unchanged=retry_unchanged)
+        options = RunOptions(
+            workbook=workbook,
+            sheet=sheet,
+            out=out,
+            retry_unchanged=retry_unchanged,
+            retry_outcomes=frozenset(Outcome(o.lower()) for o in retry_outcomes),
+        )
         with open_environment(settings, env_name, sandbox_directory) as env:
             if env_name == "production":
                 _confirm_production(len(wb.accounts), len({r.account_key for r in wb.accounts}), yes)

@@ -26,7 +26,7 @@ import json
 import os
 import secrets
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -238,14 +238,20 @@ class Journal:
         """Every row record by identity key, in one query."""
         return {r["identity"]: _record(r) for r in self._db.execute("SELECT * FROM rows")}
 
-    def decide(self, row: AccountRow, *, retry_unchanged: bool) -> tuple[Decision, RowRecord | None]:
-        """What this run does with the row (contract.md, "Rerunning")."""
+    def decide(
+        self, row: AccountRow, *, retry_unchanged: bool, retry_outcomes: Collection[Outcome] = ()
+    ) -> tuple[Decision, RowRecord | None]:
+        """What this run does with the row (contract.md, "Rerunning"). ``retry_outcomes``:
+        unchanged "fix" rows that ended with one of these are resent too (``--retry-outcome``,
+        for a fix made outside the sheet, without resending every rejected password)."""
         rec = self.record(row)
         if rec is None or rec.outcome is None:
             return Decision.SEND, rec  # never attempted, or begun and killed before an outcome
         if rec.outcome.is_done:
             return Decision.SKIP_DONE, rec  # first: nothing, not even a change, relinks a row
         if rec.confirm_pending or rec.outcome.kind is Kind.RETRY or retry_unchanged:
+            return Decision.SEND, rec
+        if rec.outcome in retry_outcomes:
             return Decision.SEND, rec
         if not hmac.compare_digest(rec.fingerprint, self.fingerprint(row)):
             return Decision.SEND, rec

@@ -61,14 +61,16 @@ _NEXT_STEP: dict[Outcome, str] = {
     Outcome.ALREADY_LINKED: "",
     Outcome.NAME_MISMATCH: (
         "Ask the court's CM/ECF help desk to correct the name on the CM/ECF account, or update "
-        "the PACER account's name at pacer.uscourts.gov (Manage My Account), then run again."
+        "the PACER account's name at pacer.uscourts.gov (Manage My Account), then run again "
+        "with --retry-outcome name_mismatch."
     ),
     Outcome.PACER_BAD_CREDENTIALS: (
         "Check the PACER username, password and MFA secret with the attorney; correct the row, "
         "then run again. Do not retry the same password: repeated failures can lock the account."
     ),
     Outcome.PACER_ACCOUNT_DISABLED: (
-        "Call the PACER Service Center (800-676-6856) to reactivate the account, then run again."
+        "Call the PACER Service Center (800-676-6856) to reactivate the account, then run again "
+        "with --retry-outcome pacer_account_disabled."
     ),
     Outcome.PACER_NOT_UPGRADED: (
         "Upgrade the PACER account at pacer.uscourts.gov (Manage My Account), put the upgraded "
@@ -80,21 +82,23 @@ _NEXT_STEP: dict[Outcome, str] = {
     ),
     Outcome.ECF_LOCKED_OUT: (
         "Wait for the lock to expire or ask the court's CM/ECF help desk to unlock the account; "
-        "check the password in the row, then run again with --retry-unchanged."
+        "check the password in the row, then run again with --retry-outcome ecf_locked_out."
     ),
     Outcome.ECF_LINKED_ELSEWHERE: (
         "The CM/ECF account is linked to a different PACER account: ask the court's CM/ECF help "
-        "desk which one, and correct the row or have the court remove the old link."
+        "desk which one, and correct the row, or have the court remove the old link and run again "
+        "with --retry-outcome ecf_linked_elsewhere."
     ),
     Outcome.COURT_NOT_NEXTGEN: (
-        "The court does not offer linking yet: check the court id, or wait until the court "
-        "moves to NextGen CM/ECF."
+        "The court does not offer linking yet: check the court id, or once the court has moved "
+        "to NextGen CM/ECF, run again with --retry-outcome court_not_nextgen."
     ),
     Outcome.INVALID_ROW: "Correct the cell named in the detail, then run again.",
     Outcome.DUPLICATE_ROW: ("Remove the duplicate row or correct its court, CM/ECF login or PACER username."),
     Outcome.UNRECOGNIZED_PAGE: (
         "The court showed a page the tool does not know. Check the account by hand in the "
-        "court's CM/ECF site; send the saved snapshot to whoever maintains config/patterns."
+        "court's CM/ECF site; send the saved snapshot to whoever maintains config/patterns. "
+        "To try again: --retry-outcome unrecognized_page."
     ),
     Outcome.GAVE_UP: "The court or PACER did not answer in time. Run again later; it is safe.",
     Outcome.INTERRUPTED: "The run stopped before this row finished. Run again; it is safe.",

@@ -70,6 +70,7 @@ class RunOptions:
     sheet: str | None = None
     out: Path | None = None
     retry_unchanged: bool = False
+    retry_outcomes: frozenset[Outcome] = frozenset()
 
 
 @dataclass
@@ -150,7 +151,9 @@ async def run_job(
         )
         to_send: dict[str, list[AccountRow]] = {}
         for row in wb.accounts:
-            decision, previous = journal.decide(row, retry_unchanged=options.retry_unchanged)
+            decision, previous = journal.decide(
+                row, retry_unchanged=options.retry_unchanged, retry_outcomes=options.retry_outcomes
+            )
             if decision is Decision.SEND:
                 to_send.setdefault(row.account_key, []).append(row)
             else:
@@ -228,7 +231,7 @@ async def run_job(
 
 _SKIPPED = {
     Decision.SKIP_DONE: "skipped: done in an earlier run",
-    Decision.SKIP_UNCHANGED: "skipped: unchanged since it failed; fix the row or pass --retry-unchanged",
+    Decision.SKIP_UNCHANGED: "skipped: unchanged since it failed; see next_step",
 }
 _STOPPED = "the run stopped before this row finished"
 

@@ -129,6 +129,7 @@ def run_against(
     *,
     settings: Settings | None = None,
     retry_unchanged: bool = False,
+    retry_outcomes: frozenset = frozenset(),
     stopping: asyncio.Event | None = None,
     court_per_second: float | None = None,
 ) -> Job:
@@ -136,7 +137,7 @@ def run_against(
     env = resolve_environment(settings, "sandbox", port=server.port)
     if court_per_second is not None:
         env = replace(env, court_per_second=court_per_second)
-    options = RunOptions(workbook=workbook, retry_unchanged=retry_unchanged)
+    options = RunOptions(workbook=workbook, retry_unchanged=retry_unchanged, retry_outcomes=retry_outcomes)
     report = asyncio.run(run_job(options, settings, env, stopping=stopping))
     return Job(report, server.state.counters())
 

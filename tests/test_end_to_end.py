@@ -132,8 +132,22 @@ def test_rerun_sends_nothing_new_and_keeps_every_row(sample_copy: Path, sample_s
     details = {e["detail"] for e in finished if e["row"] in (4, 12)}
     assert details == {
         "skipped: done in an earlier run",
-        "skipped: unchanged since it failed; fix the row or pass --retry-unchanged",
+        "skipped: unchanged since it failed; see next_step",
     }
+
+
+def test_retry_outcome_resends_only_rows_with_that_outcome(sample_copy: Path, sample_sandbox):
+    # After the name was fixed at the court, a person resends that one row: the rejected
+    # passwords of the other rows are not sent again (--retry-unchanged would resend them).
+    run_against(sample_sandbox, sample_copy)
+    sample_sandbox.state.reset_counters()
+    again = run_against(sample_sandbox, sample_copy, retry_outcomes=frozenset({Outcome.NAME_MISMATCH}))
+    mismatch_row = next(r for r, o in EXPECTED.items() if o == "name_mismatch")
+    assert again.report.facts.this_run["retried"] == 1
+    sent_for = {x.row for x in again.report.lines if x.runs == 2}
+    assert sent_for == {mismatch_row}
+    assert again.counters["bad_logins"] == {} and again.counters["bad_credential_submissions"] == {}
+    assert len(again.counters["logins"]) == 1
 
 
 def test_no_secret_in_any_output(sample_copy: Path, sample_sandbox):
