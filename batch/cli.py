@@ -47,6 +47,11 @@ def _expected_errors() -> Iterator[None]:
         yield
     except (WorkbookError, SettingsError, JournalError, DirectoryError, OutputError) as exc:
         raise UsageProblem(str(exc)) from None
+    except KeyboardInterrupt:
+        # Ctrl-C while a large sheet is read: click would say "Aborted!" and exit 1, which
+        # means "some rows need attention". Nothing was sent; say so, with Ctrl-C's code.
+        click.echo("pacer-link: interrupted; nothing was sent", err=True)
+        raise SystemExit(EXIT_INTERRUPTED) from None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -67,6 +72,15 @@ def open_environment(settings: Settings, name: str, directory: Path) -> Iterator
         raise UsageProblem(f"{directory}: sandbox directory file not found; pass --sandbox-directory FILE")
     with SandboxServer.from_file(directory) as server:
         yield resolve_environment(settings, name, port=server.port)
+
+
+def _refuse_empty(wb: Workbook) -> None:
+    if not wb.rows:
+        where = f"{wb.path}" if wb.sheet == "csv" else f"{wb.path} (sheet {wb.sheet!r})"
+        raise UsageProblem(
+            f"{where}: no rows under the header on row {wb.header_row}: nothing to do; "
+            "add one row per attorney and court"
+        )
 
 
 def _interactive() -> bool:
@@ -189,6 +203,7 @@ def run(
     with _expected_errors():
         settings = load_settings(config).with_concurrency(concurrency)
         wb = read_workbook(workbook, sheet=sheet, registry=default_registry())
+        _refuse_empty(wb)
         options = RunOptions(
             workbook=workbook,
             sheet=sheet,
@@ -218,6 +233,7 @@ def check(workbook: Path, sheet: str | None) -> None:
     """Validate WORKBOOK offline and say what is wrong, row by row. Sends nothing."""
     with _expected_errors():
         wb = read_workbook(workbook, sheet=sheet, registry=default_registry())
+        _refuse_empty(wb)
     problems = print_check(wb)
     sys.exit(1 if problems else 0)
 
@@ -227,10 +243,16 @@ def check(workbook: Path, sheet: str | None) -> None:
 @click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
 def template(path: Path, force: bool) -> None:
     """Write an empty input workbook: headers, court drop-down, instructions."""
+    if path.suffix.lower() != ".xlsx":
+        raise UsageProblem(f"{path}: the template is an Excel workbook; give a name ending in .xlsx")
+    if not path.parent.is_dir():
+        raise UsageProblem(f"{path}: the folder {path.parent} does not exist; create it or choose another")
     try:
         write_template(path, default_registry(), overwrite=force)
     except FileExistsError:
         raise UsageProblem(f"{path} exists: choose another path or add --force") from None
+    except OSError as exc:
+        raise UsageProblem(f"{path}: cannot write it ({exc.strerror})") from None
     click.echo(f"Wrote {path}: fill in one row per attorney and court, then run `pacer-link check {path}`.")
 
 
@@ -238,6 +260,7 @@ cli.add_command(sandbox_command)
 
 
 def main() -> None:
+    logs.configure(None)  # no log line anywhere until a run opens its log file
     try:
         cli(prog_name="pacer-link")
     except Exception as exc:  # the last net: one line, never a traceback (it may hold secrets)

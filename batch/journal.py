@@ -241,9 +241,8 @@ class Journal:
     def decide(
         self, row: AccountRow, *, retry_unchanged: bool, retry_outcomes: Collection[Outcome] = ()
     ) -> tuple[Decision, RowRecord | None]:
-        """What this run does with the row (contract.md, "Rerunning"). ``retry_outcomes``:
-        unchanged "fix" rows that ended with one of these are resent too (``--retry-outcome``,
-        for a fix made outside the sheet, without resending every rejected password)."""
+        """What this run does with the row (contract.md, "Rerunning"). ``retry_outcomes``
+        (``--retry-outcome``): unchanged "fix" rows with one of these outcomes are resent."""
         rec = self.record(row)
         if rec is None or rec.outcome is None:
             return Decision.SEND, rec  # never attempted, or begun and killed before an outcome

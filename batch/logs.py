@@ -24,8 +24,10 @@ from structlog.tracebacks import ExceptionDictTransformer
 from batch.accounts import MASK
 
 #: PACER's nextGenCSO token is 128 characters; any run of 100 or more such characters is
-#: treated as a token wherever it appears (a SHA-256 in hex, 64, is left alone).
-TOKEN_SHAPE = re.compile(r"[A-Za-z0-9+/=_%.-]{100,}")
+#: treated as a token wherever it appears (a SHA-256 in hex, 64, is left alone). "/" is
+#: not among them: a long file path in an error message must stay readable, and the
+#: tokens the tool holds are scrubbed by value anyway (``secret_scope``).
+TOKEN_SHAPE = re.compile(r"[A-Za-z0-9+=_%.-]{100,}")
 
 _scope: ContextVar[tuple[str, ...]] = ContextVar("secret_scope", default=())
 

@@ -106,8 +106,14 @@ class Validator:
                 f"pacer_username {_quote(user)} has {len(user)} characters: legacy PACER usernames must "
                 f"be upgraded first (upgraded usernames have at least {MIN_USERNAME} characters)"
             )
-        if any(ch.isspace() for ch in user):
-            problems.append("pacer_username contains a space: remove it")
+        for column in ("pacer_username", "cmecf_login"):
+            value = text[column]
+            if any(ch.isspace() for ch in value):
+                problems.append(f"{column} contains a space: remove it")
+            elif not value.isprintable():
+                problems.append(f"{column} contains an invisible control character: retype the cell")
+            if "|" in value:  # also keeps the journal's "court|login|user" identities apart
+                problems.append(f"{column} contains '|', which no login holds: check the cell")
         secrets = {
             c: self._secret(number, c, cell(c), problems)
             for c in SECRET_COLUMNS

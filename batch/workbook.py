@@ -44,7 +44,16 @@ RESULT_COLUMNS = ("row", "outcome", "detail", "next_step", "attempts", "finished
 _IGNORED = re.compile(r"[\s_\-/]+")
 _OPTIONAL = re.compile(r"\(\s*optional\s*\)\s*$", re.I)
 # An extra column called e.g. "old password" holds a secret we were not told about: hide it.
-_SECRET_LOOKING = re.compile(r"password|passwd|passphrase|passcode|secret|pwd")
+# Checked on the header squeezed of spaces ("old password") and word by word ("ECF Pass").
+# Hiding a harmless column is cheap; showing a password is not, so the net is wide.
+_SECRET_LOOKING = re.compile(r"password|passwd|passphrase|passcode|passwort|kennwort|secret(?!ar)|pwd")
+_SECRET_WORDS = frozenset(
+    {"pw", "pass", "pin", "otp", "totp", "mfa", "2fa", "token", "tokens", "creds", "credential",
+     "credentials", "key", "keys", "seed", "auth"}
+)  # fmt: skip
+# Words of a header, camelCase split: "MFAKey" -> mfa, key; "ecf_pass2" -> ecf, pass2.
+_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+[A-Za-z]*")
+
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Za-z]+[0-9]+(?::[A-Za-z]+[0-9]+)?)"')
 
 RawRow = tuple[int, list[str], set[int]]  # sheet row number, cells as text, indexes of error cells
@@ -74,6 +83,11 @@ class Workbook:
         return [r for r in self.rows if r.problem is not None]
 
 
+def _looks_secret(header: str) -> bool:
+    words = {w.casefold() for w in _WORD.findall(header)}
+    return bool(_SECRET_LOOKING.search(header_key(header)) or words & _SECRET_WORDS)
+
+
 def header_key(text: str) -> str:
     """How a header is compared: case, spaces, ``_ - /`` and "(optional)" do not count."""
     return _IGNORED.sub("", _OPTIONAL.sub("", text.strip())).casefold()
@@ -95,6 +109,26 @@ def cell_text(value: object) -> str:
     if isinstance(value, date | time):
         return value.isoformat()
     return str(value)
+
+
+#: A number format that pads with zeros ("000000"): Excel shows 123 as "000123".
+_ZERO_PADDED = re.compile(r"0+")
+
+
+def _shown(cell: object) -> str:
+    """An xlsx cell as Excel shows it. A CM/ECF login typed as a number into a cell
+    formatted "000000" is the text "000123" to the person who typed it, and to the court."""
+    value = getattr(cell, "value", None)
+    fmt = getattr(cell, "number_format", "General") or "General"
+    if (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and float(value).is_integer()
+        and value >= 0
+        and _ZERO_PADDED.fullmatch(fmt)
+    ):
+        return str(int(value)).zfill(len(fmt))
+    return cell_text(value)
 
 
 # -- reading raw rows -------------------------------------------------------------------
@@ -159,7 +193,7 @@ def _xlsx_rows(data: bytes, path: Path, sheet: str | None) -> tuple[str, Iterato
 
     def rows() -> Iterator[RawRow]:
         for number, cells in enumerate(ws.iter_rows(), start=1):
-            texts = [cell_text(getattr(c, "value", None)) for c in cells]
+            texts = [_shown(c) for c in cells]
             errors = {i for i, c in enumerate(cells) if getattr(c, "data_type", None) == "e"}
             errors.update(i for i, t in enumerate(texts) if t in ERROR_VALUES)
             yield number, texts, errors
@@ -283,7 +317,7 @@ def _columns(where: str, header: list[str]) -> _Columns:
             cols.known[canonical] = i
             if canonical not in SECRET_COLUMNS:
                 cols.display.append((canonical, i))
-        elif _SECRET_LOOKING.search(header_key(raw)):
+        elif _looks_secret(raw):
             cols.hidden.append(text)
         elif text:
             # An input column called "outcome" or "row" would be confused with ours.

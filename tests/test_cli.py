@@ -132,3 +132,33 @@ def test_results_that_cannot_be_written_lose_nothing(tmp_path: Path, monkeypatch
     second = CliRunner().invoke(cli, ["run", str(wb)])
     assert second.exit_code == 1 and (tmp_path / "attorneys.results.xlsx").exists()
     assert "0 sent for the first time, 0 retried" in second.output
+
+
+def test_ctrl_c_while_the_sheet_is_read_exits_130_and_says_nothing_was_sent(tmp_path: Path, monkeypatch):
+    wb = write_xlsx(tmp_path / "p.xlsx", _rows("Some-Pacer-Pass-1", "Some-Ecf-Pass-111"))
+
+    def interrupted(*_args, **_kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli_module, "read_workbook", interrupted)
+    for command in ("run", "check"):
+        result = CliRunner().invoke(cli, [command, str(wb)])
+        assert result.exit_code == 130 and "interrupted; nothing was sent" in result.output
+        assert "Aborted" not in result.output
+
+
+def test_a_sheet_with_no_rows_is_nothing_to_do(tmp_path: Path):
+    wb = write_xlsx(tmp_path / "empty.xlsx", [])
+    for command in ("run", "check"):
+        result = CliRunner().invoke(cli, [command, str(wb)])
+        assert result.exit_code == 2 and "no rows under the header on row 1: nothing to do" in result.output
+    assert not (tmp_path / "empty.journal.sqlite").exists()
+
+
+def test_template_wants_an_xlsx_name_in_a_folder_that_exists(tmp_path: Path):
+    for path, says in (
+        (tmp_path / "t.csv", "give a name ending in .xlsx"),
+        (tmp_path / "nodir" / "t.xlsx", "does not exist"),
+    ):
+        result = CliRunner().invoke(cli, ["template", str(path)])
+        assert result.exit_code == 2 and says in result.output and not path.exists()

@@ -38,3 +38,11 @@ def test_secrets_in_scope_and_token_shapes_are_scrubbed(tmp_path: Path):
 def test_sha256_is_not_mistaken_for_a_token():
     digest = "ab" * 32
     assert logs.scrub(f"input sha256 {digest}") == f"input sha256 {digest}"
+
+
+def test_a_long_file_path_is_not_mistaken_for_a_token():
+    path = "/home/it/Documents/Clients_2026/PACER-linking/batch-files/november/attorney-linking/final"
+    path += "/attorneys.xlsx"
+    assert len(path) > 100, len(path)
+    assert logs.scrub(f"{path}: file not found") == f"{path}: file not found"
+    assert logs.scrub("Tok" + "a1B2" * 30) == "********"  # a token-shaped run still is

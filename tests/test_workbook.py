@@ -217,6 +217,33 @@ def test_cell_types_become_the_text_a_person_typed(tmp_path: Path):
     ]
 
 
+def test_numbers_formatted_with_leading_zeros_read_as_excel_shows_them(tmp_path: Path):
+    # An HR export types the login 123 into a cell formatted "000000": Excel shows 000123,
+    # and 000123 is what the court issued. Sending "123" would spend a lockout attempt.
+    path = xlsx(tmp_path / "fmt.xlsx", [row(cmecf_login=123, cmecf_password=4567, client_code=42)])
+    book = openpyxl.load_workbook(path)
+    for cell, fmt in (("E2", "000000"), ("F2", "00000000"), ("H2", "0000")):
+        book.active[cell].number_format = fmt
+    book.save(path)
+    (a,) = read(path).accounts
+    assert (a.cmecf_login, a.cmecf_password.reveal(), a.client_code) == ("000123", "00004567", "0042")
+
+
+@pytest.mark.parametrize(
+    "header", ["PW", "ECF Pass", "OTP", "TOTP", "MFA key", "PIN", "token", "creds", "Kennwort", "OldPassword"]
+)
+def test_headers_that_name_a_secret_are_hidden(tmp_path: Path, header: str):
+    path = xlsx(tmp_path / "s.xlsx", [[*row(), "CANARY-extra"]], [*KNOWN_COLUMNS, header])
+    wb = read(path)
+    assert wb.hidden_columns == (header,) and "CANARY" not in repr(wb.rows[0].display)
+
+
+@pytest.mark.parametrize("header", ["Secretary", "Passport office", "Compass", "Author", "Pinned"])
+def test_headers_that_merely_contain_a_secret_word_are_kept(tmp_path: Path, header: str):
+    wb = read(xlsx(tmp_path / "k.xlsx", [[*row(), "kept"]], [*KNOWN_COLUMNS, header]))
+    assert wb.hidden_columns == () and wb.rows[0].display[header] == "kept"
+
+
 def test_non_ascii_names_survive_xlsx_and_csv(tmp_path: Path):
     name = "José Núñez-Øberg 李"
     for path in (
@@ -269,6 +296,16 @@ CASES = {
         "(upgraded usernames have at least 8 characters)",
     ),
     "space in username": (row(pacer_username="jane doe 2019"), "pacer_username contains a space: remove it"),
+    "space in login": (row(cmecf_login="jane doe"), "cmecf_login contains a space: remove it"),
+    "control character": (
+        row(cmecf_login="jd\u200boe"),  # a zero-width space pasted from a web page
+        "cmecf_login contains an invisible control character: retype the cell",
+    ),
+    # "|" would make two rows share one journal identity ("court|login|user").
+    "pipe in login": (
+        row(cmecf_login="x|y"),
+        "cmecf_login contains '|', which no login holds: check the cell",
+    ),
     "bad otp": (
         row(pacer_otp_secret="CANARY-otp-not-base32!"),
         "pacer_otp_secret is not a valid base32 TOTP secret: copy it again from the MFA enrollment",
