@@ -37,10 +37,20 @@ _LIST_KEYS = (
 _TEXT_LISTS = tuple(_LIST_KEYS.split())
 
 
+class PatternError(ValueError):
+    """A ``[patterns]`` table that cannot be used. ``key`` is the dotted key at fault
+    (``"filing_menus.district"``; ``""`` for the table itself), so that settings can tell
+    which configuration file set it."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(message)
+        self.key = key
+
+
 def _text(key: str, value: object) -> str:
     # A pattern that is empty after collapsing would be "found" in every page.
     if not isinstance(value, str) or not collapse(value):
-        raise ValueError(f"[patterns] {key} must be a non-empty text, not {value!r}")
+        raise PatternError(key, f"[patterns] {key} must be a non-empty text, not {value!r}")
     return value
 
 
@@ -48,7 +58,7 @@ def _texts(key: str, value: object) -> tuple[str, ...]:
     if isinstance(value, str):  # one wording written without brackets: forgive it
         value = [value]
     if not isinstance(value, list | tuple) or not value:
-        raise ValueError(f'[patterns] {key} must be a list of texts, such as ["..."], not {value!r}')
+        raise PatternError(key, f'[patterns] {key} must be a list of texts, such as ["..."], not {value!r}')
     return tuple(_text(key, item) for item in value)
 
 
@@ -73,25 +83,31 @@ class Patterns:
 
     @classmethod
     def from_config(cls, table: Mapping[str, Any]) -> Patterns:
-        """Build from the ``[patterns]`` table; ValueError names a missing, unknown or bad key."""
+        """Build from the ``[patterns]`` table; PatternError names a missing, unknown or bad key."""
         if not isinstance(table, Mapping):
-            raise ValueError("[patterns] must be a table")
+            raise PatternError("", "[patterns] must be a table")
         known = {*_TEXTS, *_TEXT_LISTS, "filing_menus"}
         unknown = sorted(set(table) - known)
         if unknown:  # a misspelt override would otherwise be ignored without a word
-            raise ValueError(
-                f"[patterns] has unknown key {unknown[0]!r}; known keys: {', '.join(sorted(known))}"
+            raise PatternError(
+                unknown[0],
+                f"[patterns] has unknown key {unknown[0]!r}; known keys: {', '.join(sorted(known))}",
             )
         values: dict[str, Any] = {key: _text(key, table.get(key)) for key in _TEXTS}
         values.update({key: _texts(key, table.get(key)) for key in _TEXT_LISTS})
         menus = table.get("filing_menus")
         if not isinstance(menus, Mapping):
-            raise ValueError(
-                "[patterns.filing_menus] must be a table with district, bankruptcy and appellate"
+            raise PatternError(
+                "filing_menus",
+                "[patterns.filing_menus] must be a table with district, bankruptcy and appellate",
             )
         wrong = sorted(set(menus) - {t.value for t in CourtType})
         if wrong:
-            raise ValueError(f"[patterns.filing_menus] has unknown court type {wrong[0]!r}")
+            raise PatternError(
+                f"filing_menus.{wrong[0]}",
+                f"[patterns.filing_menus] has unknown court type {wrong[0]!r}; "
+                f"known: {', '.join(t.value for t in CourtType)}",
+            )
         values["filing_menus"] = {t: _texts(f"filing_menus.{t.value}", menus.get(t.value)) for t in CourtType}
         return cls(**values)
 

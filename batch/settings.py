@@ -11,10 +11,11 @@ import ipaddress
 import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
 from batch import CONFIG_DIR
+from batch.pages import PatternError, Patterns
 
 DEFAULT_CONFIG = CONFIG_DIR / "default.toml"
 
@@ -68,6 +69,10 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    # Checked first: opening a folder fails differently per system (IsADirectoryError,
+    # PermissionError on Windows), and "permission denied" would send a person the wrong way.
+    if path.is_dir():
+        raise SettingsError(f"{path}: is a folder, not a configuration file; pass the .toml file itself")
     try:
         with path.open("rb") as f:
             return tomllib.load(f)
@@ -75,8 +80,74 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise SettingsError(f"{path}: configuration file not found") from None
     except tomllib.TOMLDecodeError as exc:
         raise SettingsError(f"{path}: not valid TOML ({exc}); fix the file") from None
+    except UnicodeDecodeError as exc:  # tomllib decodes UTF-8 itself and lets this through
+        line = exc.object[: exc.start].count(b"\n") + 1
+        raise SettingsError(
+            f"{path}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} on line {line}); "
+            "save the file as UTF-8"
+        ) from None
     except OSError as exc:
         raise SettingsError(f"{path}: cannot be read ({exc.strerror})") from None
+
+
+def _kind(value: object, name: str) -> str:
+    """What a TOML value is, in the words of the TOML a person wrote."""
+    if isinstance(value, list):
+        if value and all(isinstance(v, dict) for v in value):
+            return f"an array of tables ([[{name}]])"
+        return "an array"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a text"
+    return f"a {type(value).__name__}"
+
+
+class _Sources:
+    """Tells which file set a key, so that an error sends a person to the right file."""
+
+    def __init__(self, config: Path | None, over: dict[str, Any]) -> None:
+        self.config = config
+        self.over = over
+
+    def origin(self, *keys: str) -> Path:
+        """The --config file when it wrote ``keys`` (or replaced a table on the way to them
+        with something else), else the defaults."""
+        if self.config is None:
+            return DEFAULT_CONFIG
+        node: Any = self.over
+        for key in keys:
+            if not isinstance(node, dict):
+                return self.config
+            if key not in node:
+                return DEFAULT_CONFIG
+            node = node[key]
+        return self.config
+
+    def fail(self, keys: tuple[str, ...], message: str) -> NoReturn:
+        raise SettingsError(f"{self.origin(*keys)}: {message}")
+
+
+def _check_tables(
+    defaults: dict[str, Any], merged: dict[str, Any], sources: _Sources, at: tuple[str, ...]
+) -> None:
+    """Every table of the defaults is still a table once the --config file is laid over
+    them: ``[[run]]`` or ``patterns = 3`` would otherwise reach code that expects a table."""
+    for key, default in defaults.items():
+        if not isinstance(default, dict):
+            continue
+        keys = (*at, key)
+        value = merged.get(key)
+        name = ".".join(keys)
+        if not isinstance(value, dict):
+            sources.fail(
+                keys,
+                f"[{name}] must be a table (a [{name}] line, then key = value lines), "
+                f"not {_kind(value, name)}",
+            )
+        _check_tables(default, value, sources, keys)
 
 
 def _number(table: dict[str, Any], section: str, key: str, *, minimum: float, integer: bool = False) -> Any:
@@ -89,28 +160,50 @@ def _number(table: dict[str, Any], section: str, key: str, *, minimum: float, in
 
 
 def load_settings(config: Path | None = None) -> Settings:
-    raw = _read_toml(DEFAULT_CONFIG)
-    if config is not None:
-        raw = _merge(raw, _read_toml(config))
-    envs = raw.get("environments", {})
-    if not isinstance(envs, dict) or not all(isinstance(v, dict) for v in envs.values()):
-        raise SettingsError("[environments] must hold tables such as [environments.staging]")
+    """The defaults with ``config`` laid over them. Everything is checked here, before a run
+    starts: a SettingsError names the file, the key and what to write instead."""
+    defaults = _read_toml(DEFAULT_CONFIG)
+    over = _read_toml(config) if config is not None else {}
+    raw = _merge(defaults, over)
+    sources = _Sources(config, over)
+    _check_tables(defaults, raw, sources, ())
+    envs: dict[str, Any] = raw["environments"]
+    for name, table in envs.items():
+        if not isinstance(table, dict):
+            sources.fail(
+                ("environments", name),
+                f"[environments.{name}] must be a table (an [environments.{name}] line, then "
+                f"login_url = ... and court_url = ...), not {_kind(table, f'environments.{name}')}",
+            )
+    patterns: dict[str, Any] = raw["patterns"]
+    try:
+        # Built here only to be checked; a run builds its own from settings.patterns.
+        Patterns.from_config(patterns)
+    except PatternError as exc:
+        sources.fail(("patterns", *filter(None, exc.key.split("."))), str(exc))
+
+    def number(section: str, key: str, *, minimum: float, integer: bool = False) -> Any:
+        try:
+            return _number(raw, section, key, minimum=minimum, integer=integer)
+        except SettingsError as exc:
+            sources.fail((section, key), str(exc))
+
     return Settings(
-        concurrency=_number(raw, "run", "concurrency", minimum=1, integer=True),
-        login_per_second=_number(raw, "rate", "login_per_second", minimum=0.01),
-        court_per_second=_number(raw, "rate", "court_per_second", minimum=0.01),
-        per_host_concurrency=_number(raw, "rate", "per_host_concurrency", minimum=1, integer=True),
-        connect_seconds=_number(raw, "timeouts", "connect_seconds", minimum=0.01),
-        read_seconds=_number(raw, "timeouts", "read_seconds", minimum=0.01),
-        row_seconds=_number(raw, "timeouts", "row_seconds", minimum=0.1),
-        retry_attempts=_number(raw, "retries", "attempts", minimum=1, integer=True),
-        retry_initial_wait=_number(raw, "retries", "initial_wait_seconds", minimum=0),
-        retry_max_wait=_number(raw, "retries", "max_wait_seconds", minimum=0),
-        max_retry_after=_number(raw, "retries", "max_retry_after_seconds", minimum=0),
-        flow_attempts=_number(raw, "retries", "flow_attempts", minimum=1, integer=True),
-        circuit_failures=_number(raw, "circuit", "court_failures", minimum=1, integer=True),
+        concurrency=number("run", "concurrency", minimum=1, integer=True),
+        login_per_second=number("rate", "login_per_second", minimum=0.01),
+        court_per_second=number("rate", "court_per_second", minimum=0.01),
+        per_host_concurrency=number("rate", "per_host_concurrency", minimum=1, integer=True),
+        connect_seconds=number("timeouts", "connect_seconds", minimum=0.01),
+        read_seconds=number("timeouts", "read_seconds", minimum=0.01),
+        row_seconds=number("timeouts", "row_seconds", minimum=0.1),
+        retry_attempts=number("retries", "attempts", minimum=1, integer=True),
+        retry_initial_wait=number("retries", "initial_wait_seconds", minimum=0),
+        retry_max_wait=number("retries", "max_wait_seconds", minimum=0),
+        max_retry_after=number("retries", "max_retry_after_seconds", minimum=0),
+        flow_attempts=number("retries", "flow_attempts", minimum=1, integer=True),
+        circuit_failures=number("circuit", "court_failures", minimum=1, integer=True),
         environments=envs,
-        patterns=raw.get("patterns", {}),
+        patterns=patterns,
     )
 
 

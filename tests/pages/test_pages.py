@@ -19,6 +19,7 @@ from batch import CONFIG_DIR
 from batch.markup import Page, parse_page
 from batch.pages import (
     PageKind,
+    PatternError,
     Patterns,
     classify_confirm_answer,
     classify_credentials_answer,
@@ -308,6 +309,33 @@ def test_bad_tables_name_the_key(key: str, value: object) -> None:
         table[key] = value
     with pytest.raises(ValueError, match=key.split(".")[0]):
         Patterns.from_config(table)
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "at_fault"),
+    [
+        ("logout_href", 3, "logout_href"),
+        ("locked", [], "locked"),
+        ("lockd", ["a misspelt key"], "lockd"),
+        ("filing_menus", ["Civil"], "filing_menus"),
+        ("filing_menus", {"district": [1], "bankruptcy": ["B"], "appellate": ["F"]}, "filing_menus.district"),
+        (
+            "filing_menus",
+            {"district": ["C"], "bankruptcy": ["B"], "appellate": ["F"], "tax": ["T"]},
+            "filing_menus.tax",
+        ),
+    ],
+)
+def test_a_bad_table_says_which_key_is_at_fault(key: str, value: object, at_fault: str) -> None:
+    # settings reads .key to tell whether the --config file or the defaults set the bad value.
+    table = default_table()
+    table[key] = value
+    with pytest.raises(PatternError) as caught:
+        Patterns.from_config(table)
+    assert caught.value.key == at_fault
+    with pytest.raises(PatternError) as caught:
+        Patterns.from_config([])  # type: ignore[arg-type]
+    assert caught.value.key == ""
 
 
 def test_sandbox_wording_is_recognised() -> None:
