@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 import pyotp
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
@@ -33,6 +33,12 @@ LOGIN_ERRORS = {
 
 Handler = Callable[[Request], Awaitable[Response]]
 Sleep = Callable[[float], Awaitable[None]]
+
+
+async def client_gone(_request: Request, _exc: Exception) -> Response:
+    """A client that hangs up mid-body (a cancelled run, Ctrl-C) is routine, not a server error:
+    answer nothing useful instead of letting uvicorn log a traceback. Nobody reads this answer."""
+    return Response(status_code=499)
 
 
 def create_app(
@@ -226,6 +232,6 @@ def create_app(
         Route("/_sandbox/counters", counters, methods=["GET"]),
         Route("/_sandbox/reset-counters", reset, methods=["POST"]),
     ]
-    app = Starlette(routes=routes)
+    app = Starlette(routes=routes, exception_handlers={ClientDisconnect: client_gone})
     app.state.sandbox = state
     return app

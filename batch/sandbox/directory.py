@@ -13,11 +13,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pyotp
+
 from batch.registry import Court, CourtType, default_registry
 
 
 class DirectoryError(Exception):
     """Raised for a directory file that cannot be used; the message names the entry."""
+
+
+_BASE32 = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
+# pyotp refuses secrets under 112 bits, which is 23 base32 characters.
+MFA_SECRET_MIN_CHARS = 23
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +118,31 @@ def _courts(raw: list[Any], registry: dict[str, Court]) -> dict[str, SandboxCour
     return courts
 
 
+def _mfa_secret(secret: str, where: str) -> str:
+    """A secret the sandbox cannot turn into codes would answer every login of that account
+    with a 500, so refuse it here, where the message can name the entry."""
+    if not secret:
+        return secret  # no MFA for this account
+    bad = sorted(set(secret.upper()) - _BASE32)
+    if bad:
+        raise DirectoryError(
+            f"{where}: mfa_secret is not base32 (it has {''.join(bad)!r}); "
+            "use only the letters A-Z and the digits 2-7, without spaces or = padding"
+        )
+    if len(secret) < MFA_SECRET_MIN_CHARS:
+        raise DirectoryError(
+            f"{where}: mfa_secret is too short ({len(secret)} characters); "
+            f"use at least {MFA_SECRET_MIN_CHARS} characters (32 is usual)"
+        )
+    try:
+        pyotp.TOTP(secret).now()
+    except ValueError as exc:  # binascii.Error (a length base32 cannot have) is a ValueError
+        raise DirectoryError(
+            f"{where}: mfa_secret is not usable ({exc}, {len(secret)} characters); 32 characters always work"
+        ) from None
+    return secret
+
+
 def parse_directory(data: dict[str, Any], registry: dict[str, Court] | None = None) -> Directory:
     registry = registry if registry is not None else default_registry()
     unknown = set(data) - {"court", "pacer", "cmecf", "faults"}
@@ -134,7 +166,7 @@ def parse_directory(data: dict[str, Any], registry: dict[str, Court] | None = No
             _get(entry, "password", str, where),
             _get(entry, "name", str, where),
             status,
-            _get(entry, "mfa_secret", str, where, ""),
+            _mfa_secret(_get(entry, "mfa_secret", str, where, ""), where),
         )
     cmecf: dict[tuple[str, str], EcfAccount] = {}
     for n, entry in enumerate(data.get("cmecf", []), start=1):
@@ -176,13 +208,23 @@ def parse_directory(data: dict[str, Any], registry: dict[str, Court] | None = No
 
 
 def load_directory(path: Path) -> Directory:
+    # Checked before opening: a folder raises IsADirectoryError on POSIX but PermissionError on Windows.
+    if path.is_dir():
+        raise DirectoryError(f"{path}: is a folder, not a directory file; pass the .toml file itself")
     try:
         with path.open("rb") as f:
             data = tomllib.load(f)
     except FileNotFoundError:
         raise DirectoryError(f"{path}: sandbox directory file not found") from None
+    except UnicodeDecodeError as exc:  # tomllib decodes the whole file as UTF-8 first
+        raise DirectoryError(
+            f"{path}: is not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset {exc.start}); "
+            "save it as UTF-8"
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise DirectoryError(f"{path}: not valid TOML ({exc})") from None
+    except OSError as exc:
+        raise DirectoryError(f"{path}: cannot read it ({exc.strerror})") from None
     try:
         return parse_directory(data)
     except DirectoryError as exc:

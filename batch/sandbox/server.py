@@ -8,6 +8,7 @@ import threading
 import time
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import uvicorn
 
@@ -26,13 +27,18 @@ def _bind(host: str, port: int) -> socket.socket:
 
 
 def make_server(
-    directory: Directory, host: str = "127.0.0.1", port: int = 0
+    directory: Directory, host: str = "127.0.0.1", port: int = 0, *, embedded: bool = False
 ) -> tuple[uvicorn.Server, socket.socket, SandboxState]:
+    """``embedded`` is the sandbox inside another program (a run, a test): it shares that
+    program's console, so uvicorn must print nothing there, and must not reconfigure its logging."""
     state = SandboxState(directory)
     app = create_app(directory, state=state)
-    # Quiet: no access log (URLs would only be noise here), no lifespan, no signal handlers
-    # unless run in the foreground (uvicorn installs them in Server.run on the main thread).
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", timeout_keep_alive=30)
+    # No access log (URLs would only be noise here), no lifespan, no signal handlers unless run
+    # in the foreground (uvicorn installs them in Server.run on the main thread).
+    log_options: dict[str, Any] = (
+        {"log_level": "critical", "log_config": None} if embedded else {"log_level": "warning"}
+    )
+    config = uvicorn.Config(app, access_log=False, lifespan="off", timeout_keep_alive=30, **log_options)
     return uvicorn.Server(config), _bind(host, port), state
 
 
@@ -40,7 +46,7 @@ class SandboxServer:
     """The sandbox in a background thread on a free loopback port: ``with SandboxServer(d) as s``."""
 
     def __init__(self, directory: Directory, host: str = "127.0.0.1", port: int = 0) -> None:
-        self.server, self._sock, self.state = make_server(directory, host, port)
+        self.server, self._sock, self.state = make_server(directory, host, port, embedded=True)
         self.host, self.port = self._sock.getsockname()[:2]
         self._thread: threading.Thread | None = None
 
