@@ -49,8 +49,8 @@ class RunPaths:
         """Where the run writes. ``--out`` may name the results workbook or a folder for it.
         Raises ``OutputError`` for an ``--out`` that cannot work, before anything is sent."""
         results = out or workbook.with_name(f"{workbook.stem}.results.xlsx")
-        if results.is_dir():
-            results = results / f"{workbook.stem}.results.xlsx"
+        if results.is_dir() or (out is not None and not out.suffix and not out.exists()):
+            results = results / f"{workbook.stem}.results.xlsx"  # a folder, made if need be
         if results.suffix.lower() != ".xlsx":
             raise OutputError(f"--out {out}: the results are an Excel workbook; give a name ending in .xlsx")
         if results.exists() and workbook.exists() and results.samefile(workbook):

@@ -26,6 +26,7 @@ import openpyxl
 from openpyxl.utils.cell import get_column_letter, range_boundaries
 
 from batch.accounts import KNOWN_COLUMNS, REQUIRED_COLUMNS, SECRET_COLUMNS, AccountRow, InputRow
+from batch.headers import header_key, looks_secret
 from batch.outcomes import Outcome
 from batch.registry import Court, default_registry
 from batch.validation import Validator, clean
@@ -41,19 +42,6 @@ ERROR_VALUES = frozenset(
 )
 #: Columns the results workbook adds: an input column of the same name is renamed.
 RESULT_COLUMNS = ("row", "outcome", "detail", "next_step", "attempts", "finished_at", "run_id")
-_IGNORED = re.compile(r"[\s_\-/]+")
-_OPTIONAL = re.compile(r"\(\s*optional\s*\)\s*$", re.I)
-# An extra column called e.g. "old password" holds a secret we were not told about: hide it.
-# Checked on the header squeezed of spaces ("old password") and word by word ("ECF Pass").
-# Hiding a harmless column is cheap; showing a password is not, so the net is wide.
-_SECRET_LOOKING = re.compile(r"password|passwd|passphrase|passcode|passwort|kennwort|secret(?!ar)|pwd")
-_SECRET_WORDS = frozenset(
-    {"pw", "pass", "pin", "otp", "totp", "mfa", "2fa", "token", "tokens", "creds", "credential",
-     "credentials", "key", "keys", "seed", "auth"}
-)  # fmt: skip
-# Words of a header, camelCase split: "MFAKey" -> mfa, key; "ecf_pass2" -> ecf, pass2.
-_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+[A-Za-z]*")
-
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Za-z]+[0-9]+(?::[A-Za-z]+[0-9]+)?)"')
 
 RawRow = tuple[int, list[str], set[int]]  # sheet row number, cells as text, indexes of error cells
@@ -83,17 +71,8 @@ class Workbook:
         return [r for r in self.rows if r.problem is not None]
 
 
-def _looks_secret(header: str) -> bool:
-    words = {w.casefold() for w in _WORD.findall(header)}
-    return bool(_SECRET_LOOKING.search(header_key(header)) or words & _SECRET_WORDS)
-
-
-def header_key(text: str) -> str:
-    """How a header is compared: case, spaces, ``_ - /`` and "(optional)" do not count."""
-    return _IGNORED.sub("", _OPTIONAL.sub("", text.strip())).casefold()
-
-
-_CANONICAL = {header_key(c): c for c in KNOWN_COLUMNS}
+#: Header key -> the column it names.
+CANONICAL = {header_key(c): c for c in KNOWN_COLUMNS}
 
 
 def cell_text(value: object) -> str:
@@ -170,7 +149,10 @@ def _merged_ranges(ws: object) -> Merges:
     return [range_boundaries(m.decode().upper()) for m in _MERGE.findall(xml)]  # type: ignore[misc]
 
 
-def _xlsx_rows(data: bytes, path: Path, sheet: str | None) -> tuple[str, Iterator[RawRow], Merges]:
+def _xlsx_rows(
+    data: bytes, path: Path, sheet: str | None
+) -> tuple[str, Iterator[RawRow], Merges, tuple[str, ...]]:
+    """The sheet's name, rows and merges, and the other visible sheets when none was asked for."""
     if not data.startswith(ZIP_MAGIC):
         raise WorkbookError(f"{path}: not an Excel workbook (no .xlsx content inside); use {ACCEPTED}")
     try:
@@ -182,7 +164,10 @@ def _xlsx_rows(data: bytes, path: Path, sheet: str | None) -> tuple[str, Iterato
             )
         if not names:
             raise WorkbookError(f"{path}: the workbook has no sheet with cells; use {ACCEPTED}")
-        ws = book[sheet if sheet is not None else names[0]]
+        # "The first sheet" is the first one a person sees: a hidden sheet does not count.
+        visible = [ws.title for ws in book.worksheets if ws.sheet_state == "visible"] or names
+        ws = book[sheet if sheet is not None else visible[0]]
+        others = tuple(n for n in visible if n != ws.title) if sheet is None else ()
         # Some writers declare a wrong used range ("A1:A1"); read-only mode would trust it.
         ws.reset_dimensions()  # type: ignore[union-attr]
         merges = _merged_ranges(ws)
@@ -199,7 +184,7 @@ def _xlsx_rows(data: bytes, path: Path, sheet: str | None) -> tuple[str, Iterato
             yield number, texts, errors
         book.close()
 
-    return ws.title, _guarded(rows(), f"{path} (sheet {ws.title!r})"), merges
+    return ws.title, _guarded(rows(), f"{path} (sheet {ws.title!r})"), merges, others
 
 
 def _decode(data: bytes) -> str:
@@ -227,7 +212,7 @@ def _csv_rows(text: str, path: Path, delimiter: str) -> Iterator[RawRow]:
 
 
 def _is_header(cells: list[str]) -> bool:
-    return set(REQUIRED_COLUMNS) <= {_CANONICAL.get(header_key(c)) for c in cells}
+    return set(REQUIRED_COLUMNS) <= {CANONICAL.get(header_key(c)) for c in cells}
 
 
 def _csv_delimiter(text: str, path: Path) -> str:
@@ -241,7 +226,7 @@ def _csv_delimiter(text: str, path: Path) -> str:
     return ","
 
 
-def _load(path: Path, sheet: str | None) -> tuple[bytes, str, Iterator[RawRow], Merges]:
+def _load(path: Path, sheet: str | None) -> tuple[bytes, str, Iterator[RawRow], Merges, tuple[str, ...]]:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -264,7 +249,7 @@ def _load(path: Path, sheet: str | None) -> tuple[bytes, str, Iterator[RawRow], 
         if data.startswith(ZIP_MAGIC):
             raise WorkbookError(f"{path}: this is an Excel workbook, not CSV text; rename it to .xlsx")
         text = _decode(data)
-        return data, "csv", _csv_rows(text, path, _csv_delimiter(text, path)), []
+        return data, "csv", _csv_rows(text, path, _csv_delimiter(text, path)), [], ()
     raise WorkbookError(f"{path}: unsupported file type {suffix or '(none)'!r}; use {ACCEPTED}")
 
 
@@ -278,7 +263,7 @@ def _find_header(where: str, rows: Iterator[RawRow]) -> tuple[int, list[str]]:
     for number, cells, _errors in rows:
         if _is_header(cells):
             return number, cells
-        keys = {k for k in (_CANONICAL.get(header_key(c)) for c in cells) if k}
+        keys = {k for k in (CANONICAL.get(header_key(c)) for c in cells) if k}
         if len(keys) > max(1, len(best)):  # one familiar word in a title is not a header
             best_number, best = number, keys
         if number >= HEADER_SEARCH_ROWS:
@@ -306,7 +291,7 @@ def _columns(where: str, header: list[str]) -> _Columns:
     cols = _Columns()
     taken = {c.casefold() for c in (*KNOWN_COLUMNS, *RESULT_COLUMNS)}
     for i, raw in enumerate(header):
-        text, canonical = clean(raw), _CANONICAL.get(header_key(raw))
+        text, canonical = clean(raw), CANONICAL.get(header_key(raw))
         if canonical is not None:
             if canonical in cols.known:
                 raise WorkbookError(
@@ -317,7 +302,7 @@ def _columns(where: str, header: list[str]) -> _Columns:
             cols.known[canonical] = i
             if canonical not in SECRET_COLUMNS:
                 cols.display.append((canonical, i))
-        elif _looks_secret(raw):
+        elif looks_secret(raw):
             cols.hidden.append(text)
         elif text:
             # An input column called "outcome" or "row" would be confused with ours.
@@ -353,9 +338,19 @@ def _read(
 ) -> Workbook:
     registry = registry if registry is not None else default_registry()
     environ = environ if environ is not None else os.environ
-    data, sheet_name, raw, merges = _load(path, sheet)
+    data, sheet_name, raw, merges, others = _load(path, sheet)
+    if sheet is not None and sheet_name == "csv":
+        raise WorkbookError(f"{path}: --sheet {sheet!r} applies to .xlsx workbooks; a CSV file has one table")
     where = str(path) if sheet_name == "csv" else f"{path} (sheet {sheet_name!r})"
-    header_row, header = _find_header(where, raw)
+    try:
+        header_row, header = _find_header(where, raw)
+    except WorkbookError as exc:
+        if not others:
+            raise
+        raise WorkbookError(
+            f"{exc}; or, if the rows are on another sheet ({', '.join(map(repr, others))}), "
+            f"pick it with --sheet NAME"
+        ) from None
     cols = _columns(where, header)
     validator = Validator(registry, environ, cols.known, cols.display, merges)
     named = sorted({*cols.known.values(), *(i for _name, i in cols.display)})

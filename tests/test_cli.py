@@ -105,6 +105,9 @@ def test_out_may_name_a_folder_and_refuses_what_cannot_work(tmp_path: Path):
     folder.mkdir()
     ran = CliRunner().invoke(cli, ["run", str(wb), "--out", str(folder)])
     assert ran.exit_code == 1 and (folder / "attorneys.results.xlsx").exists()
+    new_folder = tmp_path / "not-yet"  # a name without an extension is a folder, made for the run
+    ran = CliRunner().invoke(cli, ["run", str(wb), "--out", str(new_folder)])
+    assert ran.exit_code == 1 and (new_folder / "attorneys.results.xlsx").exists()
     for out, says in ((tmp_path / "r.csv", "ending in .xlsx"), (wb, "that is the input workbook")):
         result = CliRunner().invoke(cli, ["run", str(wb), "--out", str(out)])
         assert result.exit_code == 2 and says in result.output, result.output

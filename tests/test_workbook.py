@@ -148,8 +148,14 @@ def test_sheet_option_picks_the_sheet_and_lists_them_when_unknown(tmp_path: Path
     wb.save(tmp_path / "two.xlsx")
     book = read(tmp_path / "two.xlsx", sheet="Attorneys 2026")
     assert book.sheet == "Attorneys 2026" and len(book.accounts) == 1
-    with pytest.raises(WorkbookError, match="no header row"):
+    with pytest.raises(WorkbookError, match="no header row") as refused:
         read(tmp_path / "two.xlsx")  # the first sheet by default
+    assert "another sheet ('Attorneys 2026'), pick it with --sheet NAME" in str(refused.value)
+    first.sheet_state = "hidden"  # a hidden first sheet is not the one a person sees first
+    wb.save(tmp_path / "two.xlsx")
+    assert read(tmp_path / "two.xlsx").sheet == "Attorneys 2026"
+    with pytest.raises(WorkbookError, match=r"--sheet .x. applies to \.xlsx workbooks"):
+        read(csv_file(tmp_path / "one.csv", [row()]), sheet="x")
     with pytest.raises(
         WorkbookError, match=r"no sheet named 'Sheet9'; its sheets are 'Notes', 'Attorneys 2026'"
     ):
