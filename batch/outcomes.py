@@ -100,7 +100,10 @@ _NEXT_STEP: dict[Outcome, str] = {
         "court's CM/ECF site; send the saved snapshot to whoever maintains config/patterns. "
         "To try again: --retry-outcome unrecognized_page."
     ),
-    Outcome.GAVE_UP: "The court or PACER did not answer in time. Run again later; it is safe.",
+    Outcome.GAVE_UP: (
+        "The court or PACER did not answer in time (or the tool hit an error: see the detail). "
+        "Run again later; it is safe."
+    ),
     Outcome.INTERRUPTED: "The run stopped before this row finished. Run again; it is safe.",
 }
 
