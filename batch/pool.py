@@ -38,10 +38,6 @@ LOGIN_HOST = "login"
 #: above it. 4% absorbs 40 ms of such delay in any one-second window; 3% (30 ms) was
 #: measured too little on a loaded 2-core machine.
 RATE_MARGIN = 1.04
-#: How late a request may be let through and still keep its slot (see ``Spacer``). With
-#: slots 1.04/rate apart, a one-second window has 40 ms of slack over ``rate`` slots:
-#: 5 ms of it go to timer lateness, the rest to jitter on the way to the host.
-SCHEDULE_TOLERANCE = 0.005
 
 Sleep = Callable[[float], Awaitable[None]]
 Clock = Callable[[], float]
@@ -70,13 +66,8 @@ class Spacer:
     A host that counts requests in any one-second window then never sees more than the
     rate. Clock and sleep are injectable."""
 
-    def __init__(self, interval: float, clock: Clock, sleep: Sleep, tolerance: float = 0.0) -> None:
+    def __init__(self, interval: float, clock: Clock, sleep: Sleep) -> None:
         self.interval, self._clock, self._sleep = interval, clock, sleep
-        #: A wake-up at most this late (timer granularity, other tasks on the event loop)
-        #: keeps the schedule instead of pushing every later slot back: otherwise about 1 ms
-        #: per request added up to 3% of a long run. Slots stay ``interval`` apart, so a
-        #: one-second window holds at most (1 s + tolerance) / interval + 1 of them.
-        self.tolerance = tolerance
         self._next = 0.0
         self._lock = asyncio.Lock()
 
@@ -85,8 +76,7 @@ class Spacer:
             wait = self._next - self._clock()
             if wait > 0:
                 await self._sleep(wait)
-            now = self._clock()
-            self._next = (self._next if now - self._next <= self.tolerance else now) + self.interval
+            self._next = max(self._clock(), self._next) + self.interval
 
 
 @dataclass
@@ -164,7 +154,7 @@ class PoliteClient:
         gate = self._gates.get(host)
         if gate is None:
             rate = self.env.login_per_second if host == LOGIN_HOST else self.env.court_per_second
-            spacer = Spacer(RATE_MARGIN / rate, self.clock, self.sleep, SCHEDULE_TOLERANCE)
+            spacer = Spacer(RATE_MARGIN / rate, self.clock, self.sleep)
             gate = HostGate(spacer, asyncio.Semaphore(self.settings.per_host_concurrency))
             self._gates[host] = gate
         return gate

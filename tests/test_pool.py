@@ -7,8 +7,6 @@ from email.utils import formatdate
 
 import httpx
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from batch.pool import GaveUp, PoliteClient, TransientError, parse_retry_after
 from batch.settings import load_settings, resolve_environment
@@ -220,47 +218,6 @@ def test_spacer_spaces_requests_exactly_with_an_injected_clock():
     times = asyncio.run(go())
     assert times == [100.0, 100.25, 100.5, 100.75, 101.0]
     assert slept == [0.25] * 4
-
-
-def _late_acquires(lateness: list[float], interval: float, tolerance: float) -> list[float]:
-    """Acquire times when each sleep overshoots by the given lateness (a busy event loop)."""
-    from batch.pool import Spacer
-
-    now = [0.0]
-    late = iter(lateness)
-
-    async def sleep(s: float) -> None:
-        now[0] += s + next(late, 0.0)
-
-    async def go() -> list[float]:
-        spacer = Spacer(interval, lambda: now[0], sleep, tolerance)
-        times = []
-        for _ in range(len(lateness) + 1):
-            await spacer.acquire()
-            times.append(round(now[0], 6))
-        return times
-
-    return asyncio.run(go())
-
-
-def test_a_slightly_late_wake_up_keeps_the_schedule_and_a_very_late_one_moves_it():
-    # 3 ms late: the next slots stay on the 100 ms grid (no drift adds up over a long run).
-    assert _late_acquires([0.003, 0.0, 0.0], 0.1, 0.005) == [0.0, 0.103, 0.2, 0.3]
-    # Without the tolerance every lateness pushes all later slots back.
-    assert _late_acquires([0.003, 0.0, 0.0], 0.1, 0.0) == [0.0, 0.103, 0.203, 0.303]
-    # 20 ms late is more than a hiccup: the schedule starts again from now, no catch-up burst.
-    assert _late_acquires([0.02, 0.0], 0.1, 0.005) == [0.0, 0.12, 0.22]
-
-
-@given(st.lists(st.floats(min_value=0, max_value=0.05), min_size=30, max_size=120))
-def test_no_one_second_window_holds_more_than_the_rate_whatever_the_lateness(lateness: list[float]):
-    from batch.pool import RATE_MARGIN, SCHEDULE_TOLERANCE
-
-    rate = 25
-    times = _late_acquires(lateness, RATE_MARGIN / rate, SCHEDULE_TOLERANCE)
-    # The acquire times a host would see with no further delay on the way.
-    for i, start in enumerate(times):
-        assert sum(1 for t in times[i:] if t < start + 1.0) <= rate
 
 
 @pytest.mark.parametrize(
