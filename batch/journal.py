@@ -20,9 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import hmac
-import json
 import os
 import secrets
 import sqlite3
@@ -34,6 +32,7 @@ from pathlib import Path
 from typing import IO
 
 from batch.accounts import AccountRow
+from batch.fingerprints import identity_key, row_fingerprint
 from batch.outcomes import Kind, Outcome, RowResult
 
 #: 2 added attempts.previous_outcome ("": a record without outcome) and .flow_attempts.
@@ -88,12 +87,6 @@ class RowRecord:
     run_id: str  # the run that decided the outcome
     confirm_pending: bool
     fingerprint: str
-
-
-def identity_key(row: AccountRow) -> str:
-    """The row's identity as stored: "court|cmecf_login|pacer_username", case-folded.
-    Neither part can hold "|" (court ids are letters; logins are checked by validation)."""
-    return "|".join(row.identity)
 
 
 def _iso(when: datetime) -> str:
@@ -221,14 +214,11 @@ class Journal:
             raise JournalError(f"cannot write the journal {self.path}: {exc}") from exc
 
     def fingerprint(self, row: AccountRow) -> str:
-        """A keyed hash of everything that is sent for the row. attorney_name is left out:
-        it is only for people reading the results, and a corrected spelling is no reason to
-        resend a password that was rejected. JSON-encoding keeps ("ab","c") != ("a","bc")."""
-        otp = row.pacer_otp_secret.reveal() if row.pacer_otp_secret else ""
-        # "fingerprint/1" is bumped if this list ever changes, so old prints never match by chance.
-        fields = ["fingerprint/1", row.court, row.cmecf_login, row.cmecf_password.reveal(),
-                  row.pacer_username, row.pacer_password.reveal(), otp, row.client_code]  # fmt: skip
-        return hmac.new(self._key, json.dumps(fields).encode("utf-8"), hashlib.sha256).hexdigest()
+        return row_fingerprint(self._key, row)
+
+    def is_new(self) -> bool:
+        """No run has begun in this journal yet."""
+        return self._db.execute("SELECT count(*) FROM runs").fetchone()[0] == 0
 
     def record(self, row: AccountRow) -> RowRecord | None:
         r = self._db.execute("SELECT * FROM rows WHERE identity = ?", (identity_key(row),)).fetchone()

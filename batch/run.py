@@ -10,7 +10,7 @@ import asyncio
 import secrets as _random
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,6 +19,7 @@ import httpx
 
 from batch import logs
 from batch.accounts import AccountRow
+from batch.history import prior_rejections
 from batch.journal import Decision, Journal
 from batch.linking import AccountWorker, RunContext
 from batch.outcomes import Outcome
@@ -133,7 +134,11 @@ async def run_job(
     run_id = new_run_id(started)
     this_run: Counter[str] = Counter()
 
-    with Journal.open(paths.journal) as journal, _log_to(paths.log):
+    with ExitStack() as stack:
+        journal = stack.enter_context(Journal.open(paths.journal))
+        if journal.is_new():
+            _refuse_prior_rejections(paths.journal, options, wb)
+        stack.enter_context(_log_to(paths.log))
         journal.begin_run(
             run_id,
             environment=env.name,
@@ -227,6 +232,26 @@ async def run_job(
                 **this_run,
             )
     return RunReport(exit_code=exit_code, paths=paths, facts=facts, lines=lines, results_error=results_error)
+
+
+def _refuse_prior_rejections(journal: Path, options: RunOptions, wb: Workbook) -> None:
+    """A new journal: stop if another journal beside it saw some of these rows rejected with
+    these same passwords (a renamed copy of the sheet); sending them again locks accounts."""
+    folders = {journal.parent, options.workbook.parent}
+    found = [
+        p
+        for p in prior_rejections(journal, folders, wb.accounts)
+        if not options.retry_unchanged and p.outcome not in options.retry_outcomes
+    ]
+    if found:
+        rows = ", ".join(f"{p.row} ({p.outcome})" for p in found[:10]) + (" ..." if len(found) > 10 else "")
+        raise OutputError(
+            f"{len(found)} row(s) of this sheet were rejected with these same passwords in "
+            f"{found[0].journal.name}, the journal of another workbook beside it (was the sheet "
+            f"renamed, or --out changed?): rows {rows}. Sending them again can lock the accounts: "
+            "run the workbook under its earlier name to continue its history, correct those rows, "
+            "or pass --retry-unchanged to send them anyway"
+        )
 
 
 _SKIPPED = {

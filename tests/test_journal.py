@@ -499,3 +499,20 @@ def test_ten_thousand_rows_take_seconds(tmp_path: Path) -> None:
         read = time.perf_counter() - start
         assert len(records) == 10_000 and j.run_summary("run1")["linked_now"] == 10_000
     print(f"\n10,000 rows: decide+begin+step+finish {written:.2f} s, records() {read * 1000:.0f} ms")
+
+
+def test_prior_rejections_skip_files_that_are_not_journals(tmp_path: Path) -> None:
+    from batch.history import prior_rejections
+
+    (tmp_path / "junk.journal.sqlite").write_bytes(b"not sqlite at all")
+    sqlite3.connect(tmp_path / "other.journal.sqlite").execute("CREATE TABLE t (x)").connection.commit()
+    with Journal.open(tmp_path / "old.journal.sqlite") as old:
+        assert old.is_new()
+        old.begin_run("run1", environment="sandbox", input_path="x", input_sha256="x", started_at=NOW)
+        finish(old, row(), Outcome.ECF_BAD_CREDENTIALS)
+        assert not old.is_new()
+    found = prior_rejections(tmp_path / "new.journal.sqlite", [tmp_path], [row()])
+    assert [(p.outcome, p.journal.name) for p in found] == [
+        (Outcome.ECF_BAD_CREDENTIALS, "old.journal.sqlite")
+    ]
+    assert prior_rejections(tmp_path / "new.journal.sqlite", [tmp_path], [row(pw="corrected")]) == []

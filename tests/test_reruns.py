@@ -241,3 +241,34 @@ def test_a_second_ctrl_c_stops_at_once_and_still_writes_the_results(tmp_path: Pa
     assert took < 5  # at once: not after the rows' slow answers
     outcomes = _outcomes(tmp_path / "cc2.results.xlsx")
     assert len(outcomes) == 20 and set(outcomes) == {"interrupted"}
+
+
+def test_a_renamed_copy_of_the_sheet_does_not_resend_rejected_passwords(tmp_path: Path):
+    from batch.run import OutputError
+
+    text, rows = _directory(3, ["alsd"], {})
+    rows[1][5] = "Ecf-Typo-Password-1"  # rejected by the court
+    wb = write_xlsx(tmp_path / "sheet.xlsx", rows)
+    with sandbox_from(text) as server:
+        first = run_against(server, wb)
+        assert [str(x.outcome) for x in first.report.lines] == ["linked", "ecf_bad_credentials", "linked"]
+        server.state.reset_counters()
+        copy = tmp_path / "sheet-v2.xlsx"  # "Save As": a new name, so a new journal
+        copy.write_bytes(wb.read_bytes())
+        with pytest.raises(OutputError, match=r"1 row\(s\) .* rows 3 \(ecf_bad_credentials\)") as refused:
+            run_against(server, copy)
+        assert "sheet.journal.sqlite" in str(refused.value)
+        assert server.state.counters()["logins"] == {}  # nothing was sent
+        # Corrected in the copy, the row is no longer the rejected one: the copy runs.
+        book = openpyxl.load_workbook(copy)
+        book.active.cell(row=3, column=6, value="Ecf-Other-Try-2")
+        book.save(copy)
+        second = run_against(server, copy)
+        # Asked for explicitly, the unchanged rejected row is sent again from a copy too.
+        third_copy = tmp_path / "sheet-v3.xlsx"
+        third_copy.write_bytes(wb.read_bytes())
+        server.state.reset_counters()
+        third = run_against(server, third_copy, retry_unchanged=True)
+    assert second.report.lines[1].row == 3 and second.counters["logins"] != {}
+    assert str(third.report.lines[1].outcome) == "ecf_bad_credentials"
+    assert third.counters["bad_credential_submissions"] == {"alsd/re0001": 1}
