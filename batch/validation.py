@@ -86,6 +86,12 @@ class Validator:
         display = self.display_of(cells, problems)
         bad = [c for c, i in self.known.items() if i in errors]  # in column order: a stable detail
         for column in bad:
+            if not clean(cell(column)):  # a formula Excel never calculated (see sheet_xml)
+                problems.append(
+                    f"column {column} holds a formula whose value was never saved: open the file "
+                    "in Excel and save it (Excel stores the values), or type the value"
+                )
+                continue
             what = "an error value" if column in SECRET_COLUMNS else f"the error {clean(cell(column))}"
             problems.append(
                 f"column {column} holds {what} instead of a value: fix the formula or type the value"

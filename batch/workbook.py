@@ -23,12 +23,13 @@ from datetime import date, datetime, time
 from pathlib import Path
 
 import openpyxl
-from openpyxl.utils.cell import get_column_letter, range_boundaries
+from openpyxl.utils.cell import get_column_letter
 
 from batch.accounts import KNOWN_COLUMNS, REQUIRED_COLUMNS, SECRET_COLUMNS, AccountRow, InputRow
 from batch.headers import header_key, looks_secret
 from batch.outcomes import Outcome
 from batch.registry import Court, default_registry
+from batch.sheet_xml import Merges, merged_ranges, sheet_xml, unsaved_formulas
 from batch.validation import Validator, clean
 
 HEADER_SEARCH_ROWS = 20
@@ -42,10 +43,8 @@ ERROR_VALUES = frozenset(
 )
 #: Columns the results workbook adds: an input column of the same name is renamed.
 RESULT_COLUMNS = ("row", "outcome", "detail", "next_step", "attempts", "finished_at", "run_id")
-_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Za-z]+[0-9]+(?::[A-Za-z]+[0-9]+)?)"')
 
 RawRow = tuple[int, list[str], set[int]]  # sheet row number, cells as text, indexes of error cells
-Merges = list[tuple[int, int, int, int]]  # merged ranges: min_col, min_row, max_col, max_row
 
 
 class WorkbookError(Exception):
@@ -136,19 +135,6 @@ def _guarded(rows: Iterable[RawRow], where: str) -> Iterator[RawRow]:
         yield item
 
 
-def _merged_ranges(ws: object) -> Merges:
-    """Read-only mode shows a merged cell as an empty one: the merges say why it is empty.
-
-    ``_get_source`` is openpyxl's own (private) way to the sheet's XML. The merges only
-    sharpen a message, so without it (a future openpyxl) the reader goes on without them."""
-    get_source = getattr(ws, "_get_source", None)
-    if get_source is None:
-        return []
-    with get_source() as src:
-        xml = src.read()
-    return [range_boundaries(m.decode().upper()) for m in _MERGE.findall(xml)]  # type: ignore[misc]
-
-
 def _xlsx_rows(
     data: bytes, path: Path, sheet: str | None
 ) -> tuple[str, Iterator[RawRow], Merges, tuple[str, ...]]:
@@ -170,7 +156,8 @@ def _xlsx_rows(
         others = tuple(n for n in visible if n != ws.title) if sheet is None else ()
         # Some writers declare a wrong used range ("A1:A1"); read-only mode would trust it.
         ws.reset_dimensions()  # type: ignore[union-attr]
-        merges = _merged_ranges(ws)
+        xml = sheet_xml(ws)
+        merges, unsaved = merged_ranges(xml), unsaved_formulas(xml)
     except WorkbookError:
         raise
     except Exception as exc:
@@ -180,6 +167,7 @@ def _xlsx_rows(
         for number, cells in enumerate(ws.iter_rows(), start=1):
             texts = [_shown(c) for c in cells]
             errors = {i for i, c in enumerate(cells) if getattr(c, "data_type", None) == "e"}
+            errors.update(i for i, t in enumerate(texts) if not t and (number, i) in unsaved)
             errors.update(i for i, t in enumerate(texts) if t in ERROR_VALUES)
             yield number, texts, errors
         book.close()

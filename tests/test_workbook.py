@@ -250,6 +250,18 @@ def test_headers_that_merely_contain_a_secret_word_are_kept(tmp_path: Path, head
     assert wb.hidden_columns == () and wb.rows[0].display[header] == "kept"
 
 
+def test_a_formula_never_calculated_is_named_not_called_empty(tmp_path: Path):
+    # A sheet written by a script holds formulas without saved values: read-only openpyxl
+    # shows them as empty, but "fill it in" would send a person the wrong way.
+    path = xlsx(tmp_path / "f.xlsx", [row(cmecf_login="=LOWER(B2)", cmecf_password="=C2")])
+    assert only(read(path)) == (
+        "column cmecf_login holds a formula whose value was never saved: open the file in Excel "
+        "and save it (Excel stores the values), or type the value; column cmecf_password holds a "
+        "formula whose value was never saved: open the file in Excel and save it (Excel stores "
+        "the values), or type the value"
+    )
+
+
 def test_non_ascii_names_survive_xlsx_and_csv(tmp_path: Path):
     name = "José Núñez-Øberg 李"
     for path in (
