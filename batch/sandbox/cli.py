@@ -14,7 +14,6 @@ import click
 
 from batch import SAMPLE_DIRECTORY
 from batch.sandbox.directory import DirectoryError, load_directory
-from batch.sandbox.server import make_server
 
 
 def _loopback(host: str) -> bool:
@@ -78,6 +77,10 @@ def sandbox_command(directory: Path, host: str, port: int, ready_file: Path | No
     except DirectoryError as exc:
         _fail(str(exc))
     try:
+        # Imported here: uvicorn and starlette cost every other command (run on a real
+        # environment, check) a tenth of a second of start-up for nothing.
+        from batch.sandbox.server import make_server
+
         server, sock, _state = make_server(d, host, port)
     except OSError as exc:
         _fail(f"cannot listen on {host}:{port} ({exc.strerror}); try --port 0")
