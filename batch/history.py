@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hmac
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,21 +36,20 @@ def prior_rejections(
 ) -> list[PriorRejection]:
     """Rows of this sheet that another journal in ``folders`` saw rejected, unchanged since."""
     by_identity = {identity_key(r): r for r in rows}
-    others = sorted({p.resolve() for f in folders for p in f.glob("*.journal.sqlite")})
-    found: list[PriorRejection] = []
-    for other in others:
-        if other.resolve() == journal.resolve():
-            continue
-        for identity, outcome, matches in _rejected_rows(other, by_identity):
-            if matches:
-                found.append(PriorRejection(by_identity[identity].row, outcome, other))
+    others = {p.resolve() for f in folders for p in f.glob("*.journal.sqlite")} - {journal.resolve()}
+    found = [
+        PriorRejection(by_identity[identity].row, outcome, other)
+        for other in sorted(others)
+        for identity, outcome in _rejected_rows(other, by_identity)
+    ]
     return sorted(found, key=lambda p: p.row)
 
 
-def _rejected_rows(path: Path, by_identity: dict[str, AccountRow]) -> Iterable[tuple[str, Outcome, bool]]:
+def _rejected_rows(path: Path, by_identity: dict[str, AccountRow]) -> Iterator[tuple[str, Outcome]]:
+    """(identity, outcome) of this sheet's rows that ``path`` saw rejected with the same contents."""
     marks = ",".join("?" * len(REJECTED))
     try:
-        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        db = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
         try:
             (key,) = db.execute("SELECT value FROM meta WHERE key = 'hmac_key'").fetchone() or ("",)
             rejected = db.execute(
@@ -64,5 +63,5 @@ def _rejected_rows(path: Path, by_identity: dict[str, AccountRow]) -> Iterable[t
         return  # not a journal this version can read: there is nothing to learn from it
     for identity, outcome, fingerprint in rejected:
         row = by_identity.get(identity)
-        if row is not None and secret:
-            yield identity, Outcome(outcome), hmac.compare_digest(fingerprint, row_fingerprint(secret, row))
+        if row is not None and secret and hmac.compare_digest(fingerprint, row_fingerprint(secret, row)):
+            yield identity, Outcome(outcome)

@@ -39,16 +39,24 @@ def _quote(value: str) -> str:
     return repr(value if len(value) <= 40 else value[:40] + "…")
 
 
-def otp_secret_problem(secret: str) -> str:
-    """Why a TOTP secret cannot be used, or "" when it can. Never quotes the secret."""
+def otp_secret_bits(secret: str) -> int | None:
+    """How many bits a base32 TOTP secret holds (spaces and case do not count), or None when
+    it is not base32. Usable when at least ``MIN_OTP_BITS``; also the sandbox's rule."""
     text = secret.replace(" ", "").upper()
     try:
-        raw = base64.b32decode(text + "=" * (-len(text) % 8))
+        return len(base64.b32decode(text + "=" * (-len(text) % 8))) * 8
     except (binascii.Error, ValueError):
+        return None
+
+
+def otp_secret_problem(secret: str) -> str:
+    """Why a TOTP secret cannot be used, or "" when it can. Never quotes the secret."""
+    bits = otp_secret_bits(secret)
+    if bits is None:
         return "pacer_otp_secret is not a valid base32 TOTP secret: copy it again from the MFA enrollment"
-    if len(raw) * 8 < MIN_OTP_BITS:
+    if bits < MIN_OTP_BITS:
         return (
-            f"pacer_otp_secret is too short ({len(raw) * 8} bits, at least {MIN_OTP_BITS} needed): "
+            f"pacer_otp_secret is too short ({bits} bits, at least {MIN_OTP_BITS} needed): "
             "copy the whole secret from the MFA enrollment"
         )
     return ""

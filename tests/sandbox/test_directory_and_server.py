@@ -140,10 +140,9 @@ def test_sandbox_command_refuses_a_non_loopback_host():
     assert proc.returncode != 0 and "loopback only" in proc.stderr
 
 
-def test_sandbox_command_starts_fast_serves_and_stops_on_ctrl_c(tmp_path: Path):
-    ready = tmp_path / "url"
-    start = time.monotonic()
-    proc = subprocess.Popen(
+def _serve(ready: Path) -> subprocess.Popen[str]:
+    """``pacer-link sandbox`` in a process of its own, on a free port named in ``ready``."""
+    return subprocess.Popen(
         [sys.executable, "-m", "batch.sandbox", "--port", "0", "--ready-file", str(ready)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -151,6 +150,12 @@ def test_sandbox_command_starts_fast_serves_and_stops_on_ctrl_c(tmp_path: Path):
         env=ENV,
         cwd=REPO,
     )
+
+
+def test_sandbox_command_starts_fast_serves_and_stops_on_ctrl_c(tmp_path: Path):
+    ready = tmp_path / "url"
+    start = time.monotonic()
+    proc = _serve(ready)
     try:
         while not ready.exists() and time.monotonic() - start < 15:
             time.sleep(0.02)
@@ -165,6 +170,18 @@ def test_sandbox_command_starts_fast_serves_and_stops_on_ctrl_c(tmp_path: Path):
     assert started < 10  # "under a few seconds": measured, loosely, on a shared machine
 
 
+def _serve_until_exit(folder: Path, ready: str) -> subprocess.CompletedProcess[str]:
+    """``pacer-link sandbox --ready-file READY`` run from ``folder``, expected to stop by itself."""
+    return subprocess.run(
+        [sys.executable, "-m", "batch.sandbox", "--port", "0", "--ready-file", ready],
+        capture_output=True,
+        text=True,
+        env=ENV,
+        cwd=folder,
+        timeout=30,
+    )
+
+
 @pytest.mark.parametrize(
     ("where", "message"),
     [
@@ -174,14 +191,7 @@ def test_sandbox_command_starts_fast_serves_and_stops_on_ctrl_c(tmp_path: Path):
 )
 def test_sandbox_command_checks_the_ready_file_before_serving(tmp_path: Path, where: str, message: str):
     (tmp_path / "out").mkdir()
-    proc = subprocess.run(
-        [sys.executable, "-m", "batch.sandbox", "--port", "0", "--ready-file", where],
-        capture_output=True,
-        text=True,
-        env=ENV,
-        cwd=tmp_path,
-        timeout=30,
-    )
+    proc = _serve_until_exit(tmp_path, where)
     assert proc.returncode == 2
     assert proc.stderr.startswith(f"pacer-link sandbox: --ready-file {where}: {message}")
     assert "Traceback" not in proc.stderr and "listening" not in proc.stdout
@@ -191,14 +201,7 @@ def test_sandbox_command_checks_the_ready_file_before_serving(tmp_path: Path, wh
 
 def test_sandbox_command_stops_when_the_ready_file_cannot_be_written(tmp_path: Path):
     (tmp_path / "url.tmp").mkdir()  # passes the up-front check, fails the write
-    proc = subprocess.run(
-        [sys.executable, "-m", "batch.sandbox", "--port", "0", "--ready-file", "url"],
-        capture_output=True,
-        text=True,
-        env=ENV,
-        cwd=tmp_path,
-        timeout=30,
-    )
+    proc = _serve_until_exit(tmp_path, "url")
     assert proc.returncode == 2
     assert "--ready-file url: cannot write it" in proc.stderr and "Traceback" not in proc.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["url.tmp"]
@@ -242,14 +245,7 @@ def test_the_embedded_sandbox_prints_no_traceback_even_for_a_server_error(capfd:
 
 def test_sandbox_command_prints_no_traceback_when_a_client_hangs_up_mid_body(tmp_path: Path):
     ready = tmp_path / "url"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "batch.sandbox", "--port", "0", "--ready-file", str(ready)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=ENV,
-        cwd=REPO,
-    )
+    proc = _serve(ready)
     try:
         _wait_until(ready.exists)
         url = httpx.URL(ready.read_text())
